@@ -1,0 +1,110 @@
+"""Every failure leaves in the Omneo shape: ``{"message": ..., "errors": {field: [...]}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from omneo_server.api.render import JSON
+from omneo_server.domain.errors import DomainError
+
+log = logging.getLogger("omneo_server")
+
+_STATUS_MESSAGES = {
+    401: "Unauthenticated.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+}
+
+
+def error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> JSON:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSON({"message": message, "errors": errors or {}}, status_code=status, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation(_request: Request, exc: Exception) -> JSON:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return error(400, "The request body is not valid JSON.", {"body": ["Malformed JSON."]})
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        name = _field_name(tuple(problem.get("loc", ())))
+        message = str(problem.get("msg", "Invalid value."))
+        if problem.get("type") == "missing":
+            message = f"The {name} field is required."
+        errors.setdefault(name, []).append(message)
+    first = next(iter(errors.values()))[0]
+    return error(422, first, errors)
+
+
+def _domain(_request: Request, exc: Exception) -> JSON:
+    assert isinstance(exc, DomainError)
+    return error(exc.status, exc.message, exc.errors)
+
+
+def _http(_request: Request, exc: Exception) -> JSON:
+    assert isinstance(exc, HTTPException)
+    message = _STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
+    return error(exc.status_code, message)
+
+
+def _integrity(_request: Request, exc: Exception) -> JSON:
+    # The unique indexes are the last guard against races the pre-checks cannot see.
+    log.info("integrity error answered as 422: %s", exc)
+    return error(422, "The given data conflicts with an existing record.", {"body": ["Duplicate value."]})
+
+
+def _unexpected(_request: Request, exc: Exception) -> JSON:
+    log.exception("unhandled error", exc_info=exc)
+    return error(500, "Server error.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class BodyLimit:
+    """Refuse bodies over ``limit`` bytes with a 413, whether declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await error(413, _STATUS_MESSAGES[413])(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # Raised while the route reads its body, so the app's handlers answer it.
+                    raise HTTPException(status_code=413)
+            return message
+
+        await self.app(scope, limited, send)

@@ -1,0 +1,71 @@
+"""Auth tokens and the configuration namespaces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from starlette.responses import Response
+
+from omneo_server.api import render
+from omneo_server.api.deps import database, requires
+from omneo_server.api.resources import list_query, mount
+from omneo_server.db.tables import ApiToken, Setting, Tenant
+from omneo_server.domain import access, config
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.query import paginate
+
+router = APIRouter()
+
+
+@router.post("/auth/api-tokens", tags=["auth"], status_code=201)
+async def create_api_token(
+    body: access.TokenIn, request: Request, ctx: Ctx = Depends(requires("create-api-tokens"))
+) -> Response:
+    async with database(request).write() as session:
+        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
+        return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
+
+
+@router.get("/auth/access-tokens", tags=["auth"])
+async def list_api_tokens(request: Request, ctx: Ctx = Depends(requires("read-api-tokens"))) -> Response:
+    query = list_query(request, ctx)
+    stmt = select(ApiToken).where(ApiToken.tenant_id == ctx.tenant_id).order_by(ApiToken.created_at, ApiToken.id)
+    async with database(request).read() as session:
+        result = await paginate(session, stmt, query)
+    return render.page(request, result, [access.render_token(r) for r in result.rows])
+
+
+@router.delete("/auth/api-tokens/{token_id}", tags=["auth"], status_code=204)
+async def delete_api_token(
+    token_id: str, request: Request, ctx: Ctx = Depends(requires("delete-api-tokens"))
+) -> Response:
+    async with database(request).write() as session:
+        await access.revoke_token(session, ctx.tenant_id, token_id)
+    return render.no_content()
+
+
+@router.get("/auth/verify", tags=["auth"])
+async def verify_token(request: Request, ctx: Ctx = Depends(requires(None))) -> Response:
+    async with database(request).read() as session:
+        tenant = await session.get(Tenant, ctx.tenant_id)
+        token = await session.get(ApiToken, ctx.actor)
+    assert tenant is not None and token is not None
+    return render.data({"valid": True, "tenant": tenant.handle, "token": access.render_token(token)})
+
+
+@router.get("/settings/environment", tags=["settings"])
+async def settings_environment(request: Request, ctx: Ctx = Depends(requires("read-settings"))) -> Response:
+    stmt = select(Setting).where(Setting.tenant_id == ctx.tenant_id).order_by(Setting.handle)
+    async with database(request).read() as session:
+        rows = (await session.execute(stmt)).scalars().all()
+    return render.data([{"handle": r.handle, "value": config.setting_value(r)} for r in rows])
+
+
+mount(router, config.BRANDS, "/brands")
+mount(router, config.COUNTRIES, "/countries")
+mount(router, config.CURRENCIES, "/currencies")
+mount(router, config.REGIONS, "/regions")
+mount(router, config.STATUSES, "/statuses")
+mount(router, config.TAGS, "/tags", ("list", "get", "create", "delete"))
+mount(router, config.SYSTEMS, "/systems", ("list", "get", "create", "delete"), paginated=False)
+mount(router, config.SETTINGS, "/settings", paginated=False)

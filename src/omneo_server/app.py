@@ -1,0 +1,54 @@
+"""ASGI app factory: mounts the admin API under /api/v3, health, and the OpenAPI docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from omneo_server.api import errors
+from omneo_server.api.routes import platform, profiles
+from omneo_server.db.engine import Database
+from omneo_server.settings import Settings, load_settings
+
+API_PREFIX = "/api/v3"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Omneo (self-hosted)",
+        version="3",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        description=(
+            "The Omneo admin API. Lists are paginated with `page[number]` / `page[size]` "
+            f"(default {settings.default_page_size}, at most {settings.max_page_size} per page; "
+            "larger sizes are served at the cap)."
+        ),
+    )
+    app.state.settings = settings
+    app.state.db = db
+    errors.install(app)
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+
+    @app.get("/api/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(platform.router)
+    api.include_router(profiles.router)
+    api.include_router(profiles.identities)
+    app.include_router(api)
+    return app

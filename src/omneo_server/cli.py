@@ -1,0 +1,127 @@
+"""``omneo-server``: serve, migrate, and manage tenants and tokens.
+
+Output contract other tools rely on: ``tokens create`` prints the new token as the last line of
+stdout, with nothing after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import func, select
+
+from omneo_server.db import migrate as migrations
+from omneo_server.db.engine import Database
+from omneo_server.db.tables import Tenant
+from omneo_server.domain import access
+from omneo_server.domain.errors import DomainError
+from omneo_server.settings import load_settings
+
+app = typer.Typer(
+    help="The self-hosted Omneo platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tenants = typer.Typer(help="Manage tenants.", no_args_is_help=True)
+tokens = typer.Typer(help="Manage admin API tokens.", no_args_is_help=True)
+app.add_typer(tenants, name="tenants")
+app.add_typer(tokens, name="tokens")
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` against the (migrated) database, answering domain errors on stderr."""
+    url = load_settings().database_url
+    migrations.upgrade(url)
+
+    async def run() -> T:
+        db = Database(url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+
+
+async def _first_run(db: Database, handle: str) -> str | None:
+    """On an empty database: create the default tenant and an all-scopes admin token."""
+    async with db.write() as session:
+        if (await session.execute(select(func.count()).select_from(Tenant))).scalar_one():
+            return None
+        tenant = await access.create_tenant(session, handle)
+        _row, token = await access.create_token(session, tenant.id, "admin", ["*"])
+        return token
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the newest schema (Alembic upgrade head)."""
+    migrations.upgrade(load_settings().database_url)
+    err.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, create a tenant and admin token on first start, then serve the API."""
+    import uvicorn
+
+    from omneo_server.app import create_app
+
+    settings = load_settings()
+    token = _with_db(lambda db: _first_run(db, settings.tenant))
+    if token:
+        print(
+            f"\nCreated tenant '{settings.tenant}' and an admin API token (scope *).\n"
+            f"It is shown only this once; keep it safe:\n\n    {token}\n",
+            flush=True,
+        )
+    print(f"Serving the Omneo API on http://{host}:{port}/api/v3 (docs: http://{host}:{port}/docs)", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@tenants.command("create")
+def create_tenant(handle: str, name: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create a tenant."""
+
+    async def work(db: Database) -> None:
+        async with db.write() as session:
+            await access.create_tenant(session, handle, name)
+
+    _with_db(work)
+    print(f"Created tenant {handle}")
+
+
+@tokens.command("create")
+def create_token(
+    tenant: Annotated[str, typer.Option(help="Tenant handle.")],
+    name: Annotated[str, typer.Option(help="A name for the token.")],
+    scope: Annotated[list[str] | None, typer.Option(help="A scope; repeat for several (default *).")] = None,
+) -> None:
+    """Mint an admin API token; the token is the last line printed."""
+
+    async def work(db: Database) -> str:
+        async with db.write() as session:
+            row = await access.find_tenant(session, tenant)
+            _token, plaintext = await access.create_token(session, row.id, name, scope or ["*"])
+            return plaintext
+
+    plaintext = _with_db(work)
+    print(plaintext)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,339 @@
+"""All tables. Money is NUMERIC; timestamps are naive UTC."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omneo_server import clock
+from omneo_server.db.base import Base, TenantScoped, Timestamps
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Tenant(Timestamps, Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    #: Secret for signing this tenant's ID tokens.
+    signing_key: Mapped[str] = mapped_column(String(128))
+
+
+class ApiToken(TenantScoped, Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OutboxEvent(Base):
+    """A domain event, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(100))
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    #: Who caused it (token id / namespace), so reactions can avoid echoing back to it.
+    actor: Mapped[str | None] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+class Brand(TenantScoped, Base):
+    __tablename__ = "brands"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    external_code: Mapped[str | None] = mapped_column(String(255))
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Country(TenantScoped, Base):
+    __tablename__ = "countries"
+    __table_args__ = (UniqueConstraint("tenant_id", "iso_2"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    iso_2: Mapped[str] = mapped_column(String(2))
+    iso_3: Mapped[str] = mapped_column(String(3))
+    iso_numeric: Mapped[str] = mapped_column(String(3))
+    sort_order: Mapped[int | None] = mapped_column(Integer)
+    states: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Currency(TenantScoped, Base):
+    """An exchange-rate row."""
+
+    __tablename__ = "currencies"
+    __table_args__ = (UniqueConstraint("tenant_id", "from", "to"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_: Mapped[str] = mapped_column("from", String(3))
+    to: Mapped[str | None] = mapped_column(String(3))
+    rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 6))
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Region(TenantScoped, Base):
+    __tablename__ = "regions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ISO-3166 alpha-2 codes of the countries in the region.
+    countries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Status(TenantScoped, Base):
+    __tablename__ = "statuses"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    sort_order: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str | None] = mapped_column(String(100))
+    colour: Mapped[str | None] = mapped_column(String(50))
+    text_colour: Mapped[str | None] = mapped_column(String(50))
+    icon: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(Text)
+    long_description: Mapped[str | None] = mapped_column(Text)
+    terms_conditions: Mapped[str | None] = mapped_column(Text)
+    earn_instructions: Mapped[str | None] = mapped_column(Text)
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    group_handle: Mapped[str | None] = mapped_column(String(100))
+    group_name: Mapped[str | None] = mapped_column(String(255))
+    #: Days a status lasts once given (None = until removed).
+    period: Mapped[int | None] = mapped_column(Integer)
+
+
+class Tag(TenantScoped, Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(255))
+
+
+class System(TenantScoped, Base):
+    __tablename__ = "systems"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100))
+
+
+class Setting(TenantScoped, Base):
+    __tablename__ = "settings"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class CustomField(TenantScoped, Base):
+    """A ``namespace:handle`` value on any owner (profile custom attributes live here too)."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (UniqueConstraint("tenant_id", "owner_type", "owner_id", "namespace", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_type: Mapped[str] = mapped_column(String(50))
+    owner_id: Mapped[str] = mapped_column(String(64))
+    namespace: Mapped[str] = mapped_column(String(100))
+    handle: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_index: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CustomFieldVersion(Base):
+    """Earlier values of a custom field, kept for ``…/versions``."""
+
+    __tablename__ = "custom_field_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    custom_field_id: Mapped[int] = mapped_column(ForeignKey("custom_fields.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+ACTIVE = text("deleted_at IS NULL")
+
+
+class Profile(TenantScoped, Base):
+    __tablename__ = "profiles"
+    __table_args__ = (
+        Index(
+            "uq_profiles_email_live",
+            "tenant_id",
+            "email",
+            unique=True,
+            sqlite_where=ACTIVE,
+            postgresql_where=ACTIVE,
+        ),
+        Index(
+            "uq_profiles_mobile_live",
+            "tenant_id",
+            "mobile_phone",
+            unique=True,
+            sqlite_where=ACTIVE,
+            postgresql_where=ACTIVE,
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    title: Mapped[str | None] = mapped_column(String(50))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mobile_phone: Mapped[str | None] = mapped_column(String(32))
+    secondary_phone: Mapped[str | None] = mapped_column(String(32))
+    birth_day: Mapped[int | None] = mapped_column(Integer)
+    birth_month: Mapped[int | None] = mapped_column(Integer)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    company: Mapped[str | None] = mapped_column(String(255))
+    occupation: Mapped[str | None] = mapped_column(String(255))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_type: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    joined_location_id: Mapped[int | None] = mapped_column(Integer)
+    preferred_location_id: Mapped[int | None] = mapped_column(Integer)
+    joined_staff_id: Mapped[int | None] = mapped_column(Integer)
+    preferred_staff_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    comms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    appearance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Set on soft delete; the profile is then hidden from the API.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="Identity.id"
+    )
+    addresses: Mapped[list[Address]] = relationship(cascade="all, delete-orphan", order_by="Address.id")
+    dates: Mapped[list[ProfileDate]] = relationship(cascade="all, delete-orphan", order_by="ProfileDate.id")
+    tags: Mapped[list[Tag]] = relationship(secondary="profile_tags", order_by="Tag.handle")
+    statuses: Mapped[list[ProfileStatus]] = relationship(cascade="all, delete-orphan", order_by="ProfileStatus.id")
+    regions: Mapped[list[ProfileRegion]] = relationship(cascade="all, delete-orphan", order_by="ProfileRegion.id")
+
+
+class Identity(TenantScoped, Base):
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle", "identifier"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    handle: Mapped[str] = mapped_column(String(100))
+    identifier: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_from: Mapped[str | None] = mapped_column(String(36))
+    profile: Mapped[Profile] = relationship(back_populates="identities")
+
+
+class Address(TenantScoped, Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    address_line_1: Mapped[str] = mapped_column(String(255))
+    address_line_2: Mapped[str | None] = mapped_column(String(255))
+    address_line_3: Mapped[str | None] = mapped_column(String(255))
+    company: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str | None] = mapped_column(String(255))
+    postcode: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2))
+    iso_state: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[str | None] = mapped_column(String(32))
+    longitude: Mapped[str | None] = mapped_column(String(32))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class ProfileDate(TenantScoped, Base):
+    __tablename__ = "profile_dates"
+    __table_args__ = (UniqueConstraint("profile_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    date: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    recurring_schedule: Mapped[str | None] = mapped_column(String(50))
+    relationship: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(100), default="owner")
+    note: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class ProfileTag(Base):
+    __tablename__ = "profile_tags"
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ProfileStatus(Base):
+    __tablename__ = "profile_statuses"
+    __table_args__ = (UniqueConstraint("profile_id", "status_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    status_id: Mapped[int] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    status: Mapped[Status] = relationship(lazy="joined")
+
+
+class ProfileRegion(TenantScoped, Base):
+    __tablename__ = "profile_regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    country: Mapped[str | None] = mapped_column(String(2))
+    state: Mapped[str | None] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    region: Mapped[Region] = relationship(lazy="joined")

@@ -1,0 +1,34 @@
+"""One settings object, read from the environment (``OMNEO_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"OMNEO_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: _env("DATABASE_URL", f"sqlite+aiosqlite:///{Path.cwd() / 'omneo.db'}")
+    )
+    tenant: str = field(default_factory=lambda: _env("TENANT", "default"))
+    #: Largest request body accepted, in bytes; larger bodies get a 413.
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(1024 * 1024))))
+    default_page_size: int = 15
+    max_page_size: int = field(default_factory=lambda: int(_env("MAX_PAGE_SIZE", "100")))
+    #: Region used to read national-format mobile numbers into E.164.
+    phone_region: str = field(default_factory=lambda: _env("PHONE_REGION", "AU"))
+    id_token_ttl_seconds: int = field(default_factory=lambda: int(_env("ID_TOKEN_TTL", "3600")))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    return Settings()
