@@ -143,9 +143,7 @@ def _unwrap(body: Any) -> Any:
     return body["data"] if isinstance(body, dict) and "data" in body else body
 
 
-def data(
-    method: str, path: str, model: type[T], *, params: Params | None = None, body: Any = None
-) -> Request[T]:
+def data(method: str, path: str, model: type[T], *, params: Params | None = None, body: Any = None) -> Request[T]:
     """Returns ``DATA``: ``body.data`` parsed as ``model``."""
     validate = _validator(model)
     return Request(method, path, lambda b: validate(_unwrap(b)), params, body)
@@ -174,9 +172,7 @@ def data_first(
     return Request(method, path, parse, params, body)
 
 
-def full(
-    method: str, path: str, model: type[T], *, params: Params | None = None, body: Any = None
-) -> Request[T]:
+def full(method: str, path: str, model: type[T], *, params: Params | None = None, body: Any = None) -> Request[T]:
     """Returns ``FULL``: the whole parsed body as ``model``."""
     return Request(method, path, _validator(model), params, body)
 

@@ -57,15 +57,15 @@ class BasePage(BaseModel, Generic[T]):
         return self._next_page_number() is not None
 
     def _next_page_number(self) -> int | None:
-        if not self.data:
+        """The next page's number, or None on the last page (or when it cannot be told)."""
+        if not self.data or (self.links is not None and self.links.next is None):
             return None
-        if self.links is not None and self.links.next is None:
-            return None
+        has_next_link = self.links is not None and bool(self.links.next)
         meta = self.meta
         if meta is not None and meta.current_page is not None:
-            if meta.last_page is not None and meta.current_page >= meta.last_page:
-                return None
-            return meta.current_page + 1
+            if meta.last_page is not None:
+                return meta.current_page + 1 if meta.current_page < meta.last_page else None
+            return meta.current_page + 1 if has_next_link else None
         if self.links is not None and self.links.next:
             number = parse_qs(urlsplit(self.links.next).query).get("page[number]")
             if number and number[0].isdigit():

@@ -8,9 +8,7 @@ from ..types import Envelope, EnvironmentSetting, Setting
 __all__ = ["Settings"]
 
 
-class Settings(
-    GetMixin[M, Setting], CreateMixin[M, Setting], UpdateMixin[M, Setting], DeleteMixin[M, Setting]
-):
+class Settings(GetMixin[M, Setting], CreateMixin[M, Setting], UpdateMixin[M, Setting], DeleteMixin[M, Setting]):
     """``client.settings``: addressed by ``handle``; ``list`` and ``get_environment`` are not paginated."""
 
     path = "/settings"
