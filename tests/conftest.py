@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
+from omneo_server import clock
 from omneo_server.app import create_app
 from omneo_server.db import migrate
 from omneo_server.db.base import Base
@@ -104,9 +106,6 @@ class TenantInfo:
 
     def mint(self, *scopes: str, expires_in: int | None = None) -> str:
         """Another admin token for this tenant with exactly ``scopes``."""
-        from datetime import timedelta
-
-        from omneo_server import clock
 
         async def work() -> str:
             async with self.server.db.write() as session:
@@ -151,3 +150,22 @@ def tenant(server: Server) -> TenantInfo:
 @pytest.fixture
 def other_tenant(server: Server) -> TenantInfo:
     return make_tenant(server)
+
+
+class Clock:
+    """Moves the platform's clock (the server runs in this process, so it shares it)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def travel(self, delta: timedelta) -> None:
+        self.offset += delta
+        offset = self.offset
+        clock.set_clock(lambda: datetime.now(UTC) + offset)
+
+
+@pytest.fixture
+def time_machine() -> Iterator[Clock]:
+    machine = Clock()
+    yield machine
+    clock.set_clock(None)

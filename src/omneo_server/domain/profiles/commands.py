@@ -454,7 +454,7 @@ def _validated(model: Any, raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
         for problem in exc.errors():
-            name = ".".join([prefix, *(str(p) for p in problem["loc"])])
+            name = ".".join([*filter(None, [prefix]), *(str(p) for p in problem["loc"])])
             errors.setdefault(name, []).append(problem["msg"])
         raise Invalid(errors) from None
 
@@ -634,15 +634,9 @@ async def availability(session: AsyncSession, ctx: Ctx, body: s.AvailabilityIn) 
     return out
 
 
-async def upsert(session: AsyncSession, ctx: Ctx, raw: dict[str, Any], match: str, field_prefix: str = "") -> t.Profile:
+async def upsert(session: AsyncSession, ctx: Ctx, raw: dict[str, Any], match: str) -> t.Profile:
     """Create or update by ``match`` (``email``, ``mobile_phone`` or an identity handle)."""
-    try:
-        body = s.ProfileFields.model_validate(raw)
-    except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.errors():
-            errors.setdefault(field_prefix + ".".join(str(p) for p in problem["loc"]), []).append(problem["msg"])
-        raise Invalid(errors) from None
+    body = s.ProfileFields.model_validate(_validated(s.ProfileFields, raw, ""))
     existing: t.Profile | None = None
     if match == "email" and body.email:
         existing = await _find_live(session, ctx, t.Profile.email, normalise_email(body.email))
@@ -659,14 +653,17 @@ async def upsert(session: AsyncSession, ctx: Ctx, raw: dict[str, Any], match: st
     if existing is not None:
         return await update(session, ctx, await get(session, ctx, existing.id), body)
     if not body.email:
-        raise Invalid.field(f"{field_prefix}email", "The email field is required.")
+        raise Invalid.field("email", "The email field is required.")
     return await create(session, ctx, body)
 
 
 async def batch(session: AsyncSession, ctx: Ctx, body: s.BatchIn) -> int:
     """Apply every record or none: a bad record fails the whole batch with its index in the error."""
     for index, record in enumerate(body.profiles):
-        await upsert(session, ctx, record, body.match_criteria, field_prefix=f"profiles.{index}.")
+        try:
+            await upsert(session, ctx, record, body.match_criteria)
+        except Invalid as exc:
+            raise Invalid({f"profiles.{index}.{k}": v for k, v in exc.errors.items()}) from None
     return len(body.profiles)
 
 
