@@ -40,6 +40,7 @@ from .resources.tenants import Tenants
 __all__ = ["AsyncOmneo", "BaseClient", "HealthStatus", "Omneo"]
 
 T = TypeVar("T")
+HttpT = TypeVar("HttpT", bound=httpx.Client | httpx.AsyncClient)
 
 DEFAULT_BASE_URL = "https://api.{tenant}.getomneo.com/api/v3"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -53,10 +54,15 @@ class HealthStatus(TypedDict):
     status_text: str
 
 
-class BaseClient(Generic[M]):
-    """Configuration, request building, response handling and retry policy shared by both clients."""
+class BaseClient(Generic[M, HttpT]):
+    """Configuration, request building, response handling and retry policy shared by both clients.
+
+    ``M`` is how resources are served (``Sync`` / ``Async``), ``HttpT`` the httpx client class.
+    A caller-provided ``http_client`` is used as is and not closed by ``close()``.
+    """
 
     is_async: bool = False
+    _http_class: type[HttpT]
     # Backoff: initial_retry_delay * 2**attempt, capped, ±25 % jitter; Retry-After capped separately.
     initial_retry_delay: float = 0.5
     max_retry_delay: float = 8.0
@@ -69,6 +75,7 @@ class BaseClient(Generic[M]):
         base_url: str | None = None,
         timeout: float = 30.0,
         max_retries: int = 2,
+        http_client: HttpT | None = None,
     ) -> None:
         tenant = tenant or os.environ.get("OMNEO_TENANT")
         base_url = base_url or os.environ.get("OMNEO_BASE_URL")
@@ -81,6 +88,8 @@ class BaseClient(Generic[M]):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
+        self._owns_http = http_client is None
+        self._http: HttpT = http_client if http_client is not None else self._http_class()
 
         self.auth: Auth[M] = Auth(self)
         self.brands: Brands[M] = Brands(self)
@@ -115,7 +124,6 @@ class BaseClient(Generic[M]):
 
     def _build_request(
         self,
-        http: httpx.Client | httpx.AsyncClient,
         method: str,
         endpoint: str,
         params: Params | None,
@@ -123,7 +131,7 @@ class BaseClient(Generic[M]):
         headers: Mapping[str, str] | None,
     ) -> httpx.Request:
         url = endpoint if endpoint.startswith(("http://", "https://")) else self.base_url + endpoint
-        return http.build_request(
+        return self._http.build_request(
             method.upper(),
             url,
             params=flatten_params(params) or None,
@@ -215,26 +223,16 @@ class BaseClient(Generic[M]):
         raise NotImplementedError
 
 
-class Omneo(BaseClient[Sync]):
+class Omneo(BaseClient[Sync, httpx.Client]):
     """Synchronous client for the Omneo admin API (``/api/v3``).
 
     ``Omneo(tenant="acme", token="...")`` talks to ``https://api.acme.getomneo.com/api/v3``;
-    ``base_url`` replaces that URL entirely (e.g. a self-hosted server). A caller-provided
-    ``http_client`` is used as is and not closed by ``close()``.
+    ``base_url`` replaces that URL entirely (e.g. a self-hosted server). ``tenant``, ``token`` and
+    ``base_url`` default to ``OMNEO_TENANT``, ``OMNEO_TOKEN`` and ``OMNEO_BASE_URL``. A
+    caller-provided ``http_client`` (``httpx.Client``) is used as is and not closed by ``close()``.
     """
 
-    def __init__(
-        self,
-        tenant: str | None = None,
-        token: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(tenant, token, base_url, timeout, max_retries)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+    _http_class = httpx.Client
 
     def _send(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
         try:
@@ -256,7 +254,7 @@ class Omneo(BaseClient[Sync]):
         in the response come back as ``Decimal``; a 204 or empty body returns ``None``; non-2xx
         raises an ``APIStatusError`` subclass. Retries per the client's policy.
         """
-        request = self._build_request(self._http, method, endpoint, params, body, headers)
+        request = self._build_request(method, endpoint, params, body, headers)
         attempt = 0
         while True:
             delay, result = self._settle(request, attempt, self._send(request))
@@ -287,7 +285,7 @@ class Omneo(BaseClient[Sync]):
 
     def health(self) -> HealthStatus:
         """GET ``/api/health``: ``{"status": 200, "status_text": "OK"}``; never raises on non-2xx."""
-        request = self._build_request(self._http, "GET", self.health_url, None, None, None)
+        request = self._build_request("GET", self.health_url, None, None, None)
         return self._health(self._send(request), request)
 
     def close(self) -> None:
@@ -303,23 +301,12 @@ class Omneo(BaseClient[Sync]):
         self.close()
 
 
-class AsyncOmneo(BaseClient[Async]):
-    """Asynchronous client: same namespaces and methods as ``Omneo``, each awaitable."""
+class AsyncOmneo(BaseClient[Async, httpx.AsyncClient]):
+    """Asynchronous client: same namespaces and methods as ``Omneo``, each awaitable; takes an
+    ``httpx.AsyncClient`` as ``http_client``."""
 
     is_async = True
-
-    def __init__(
-        self,
-        tenant: str | None = None,
-        token: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(tenant, token, base_url, timeout, max_retries)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+    _http_class = httpx.AsyncClient
 
     async def _send(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
         try:
@@ -336,7 +323,7 @@ class AsyncOmneo(BaseClient[Async]):
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Async ``Omneo.call``."""
-        request = self._build_request(self._http, method, endpoint, params, body, headers)
+        request = self._build_request(method, endpoint, params, body, headers)
         attempt = 0
         while True:
             delay, result = self._settle(request, attempt, await self._send(request))
@@ -367,7 +354,7 @@ class AsyncOmneo(BaseClient[Async]):
 
     async def health(self) -> HealthStatus:
         """Async ``Omneo.health``."""
-        request = self._build_request(self._http, "GET", self.health_url, None, None, None)
+        request = self._build_request("GET", self.health_url, None, None, None)
         return self._health(await self._send(request), request)
 
     async def close(self) -> None:

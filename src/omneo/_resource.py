@@ -246,8 +246,8 @@ def endpoint(fn: Callable[..., Any]) -> Any:
 class Resource(Generic[M]):
     """A namespace hanging off a client (``client.brands``); sub-namespaces are attributes."""
 
-    def __init__(self, client: BaseClient[M]) -> None:
-        self._client: BaseClient[M] = client
+    def __init__(self, client: BaseClient[M, Any]) -> None:
+        self._client: BaseClient[M, Any] = client
 
 
 class Collection(Resource[M], Generic[M, ModelT]):

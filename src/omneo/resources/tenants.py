@@ -60,7 +60,7 @@ class TenantCustomFields(Resource[M]):
 class Tenants(Resource[M]):
     """``client.tenants``: the tenant's custom events and custom fields."""
 
-    def __init__(self, client: BaseClient[M]) -> None:
+    def __init__(self, client: BaseClient[M, Any]) -> None:
         super().__init__(client)
         self.custom_fields: TenantCustomFields[M] = TenantCustomFields(client)
 

@@ -365,18 +365,21 @@ class LocalisedBalances(OmneoModel):
     combined_balance_dollars: Money | None = None
 
 
-class Balances(OmneoModel):
+class _BalanceFields(OmneoModel):
     reward_balance: Money | None = None
     point_balance: Money | None = None
     point_balance_dollars: Money | None = None
     credit_balance: Money | None = None
     benefit_balance: Money | None = None
     combined_balance_dollars: Money | None = None
+
+
+class Balances(_BalanceFields):
     currency: Currency | None = None
     localised: LocalisedBalances | None = None
 
 
-class Profile(_Stamped):
+class Profile(_Stamped, _BalanceFields):
     """A customer profile. Every field is optional so a model can also serve as a partial body."""
 
     id: str | None = None
@@ -430,12 +433,6 @@ class Profile(_Stamped):
     organisations: list[dict[str, Any]] = []
     normal_hours: list[dict[str, Any]] = []
     special_hours: list[dict[str, Any]] = []
-    reward_balance: Money | None = None
-    point_balance: Money | None = None
-    point_balance_dollars: Money | None = None
-    credit_balance: Money | None = None
-    benefit_balance: Money | None = None
-    combined_balance_dollars: Money | None = None
     created_by: str | None = None
 
 

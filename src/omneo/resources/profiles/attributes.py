@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..._resource import (
     ID,
@@ -95,7 +95,7 @@ class ProfileDates(NestedListAllMixin[M, DateAttribute]):
 class ProfileAttributes(Resource[M]):
     """``client.profiles.attributes``: ``comms``, ``appearance``, ``custom``, ``dates``."""
 
-    def __init__(self, client: BaseClient[M]) -> None:
+    def __init__(self, client: BaseClient[M, Any]) -> None:
         super().__init__(client)
         self.comms: ProfileComms[M] = ProfileComms(client)
         self.appearance: ProfileAppearance[M] = ProfileAppearance(client)

@@ -96,7 +96,7 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
     path = "/profiles"
     model = Profile
 
-    def __init__(self, client: BaseClient[M]) -> None:
+    def __init__(self, client: BaseClient[M, Any]) -> None:
         super().__init__(client)
         self.identities: ProfileIdentities[M] = ProfileIdentities(client)
         self.addresses: ProfileAddresses[M] = ProfileAddresses(client)
