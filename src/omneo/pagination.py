@@ -121,6 +121,10 @@ class AsyncPage(BasePage[T], Generic[T]):
             page = await page.next_page()
             yield page
 
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        # A plain ``for`` cannot fetch the following pages here; refuse rather than stop silently.
+        raise TypeError("iterate an AsyncPage with `async for` (every page) or `page.data` (this page)")
+
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.iter_pages():
             for item in page.data:

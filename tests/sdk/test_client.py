@@ -16,11 +16,11 @@ from omneo.types import CommsAttribute, Profile
 from .conftest import Recorded, Reply, ScriptedServer
 
 
-def test_default_base_url_from_tenant() -> None:
-    client = Omneo(tenant="acme", token="t", http_client=httpx.Client())
+def test_default_base_url_from_tenant(http: httpx.Client) -> None:
+    client = Omneo(tenant="acme", token="t", http_client=http)
     assert client.base_url == "https://api.acme.getomneo.com/api/v3"
     assert client.health_url == "https://api.acme.getomneo.com/api/health"
-    override = Omneo(tenant="acme", base_url="http://127.0.0.1:9/api/v3/", http_client=httpx.Client())
+    override = Omneo(tenant="acme", base_url="http://127.0.0.1:9/api/v3/", http_client=http)
     assert override.base_url == "http://127.0.0.1:9/api/v3"
 
 

@@ -91,6 +91,8 @@ async def test_async_iteration_walks_every_page(stub: ScriptedServer, aclient: A
     assert [r.query.get("page[number]") for r in stub.requests] == [None, "2", "3"]
     second = await page.next_page()
     assert second.meta is not None and second.meta.current_page == 2
+    with pytest.raises(TypeError):
+        list(page)
 
 
 def test_page_is_a_pydantic_model() -> None:
