@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
-from omneo_server.api.routes import platform, profiles
+from omneo_server.api.routes import custom_fields, platform, profiles
 from omneo_server.db.engine import Database
 from omneo_server.settings import Settings, load_settings
 
@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(platform.router)
     api.include_router(profiles.router)
     api.include_router(profiles.identities)
+    api.include_router(custom_fields.router)
     app.include_router(api)
     return app

@@ -29,6 +29,8 @@ class Field:
     kind: type = str
     #: Relationship path from the listed row to the column's row.
     via: tuple[Any, ...] = ()
+    #: Normalises a filter value the way stored values were (e.g. lower-cased emails).
+    normalise: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -126,6 +128,8 @@ _COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
 
 def _condition(name: str, spec: Field, op: str, raw: str) -> ColumnElement[bool]:
     column = spec.column
+    if spec.normalise is not None:
+        raw = spec.normalise(raw)
     if op == "nullable":
         flag = _coerce(name, bool, raw)
         cond: ColumnElement[bool] = column.is_(None) if flag else column.is_not(None)

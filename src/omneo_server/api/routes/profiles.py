@@ -16,8 +16,10 @@ from omneo_server.api import render
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.db import tables as t
+from omneo_server.domain import custom_fields as cf
 from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
+from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as cmd
 from omneo_server.domain.profiles import schemas as s
@@ -382,10 +384,13 @@ def _custom_key(key: str) -> tuple[str, str]:
 async def _custom(session: AsyncSession, ctx: Ctx, profile: t.Profile, key: str) -> t.CustomField:
     namespace, handle = _custom_key(key)
     found = next(
-        (c for c in (await cmd.custom_attributes(session, ctx, [profile.id]))[profile.id]
-         if (c.namespace, c.handle) == (namespace, handle)),
+        (
+            c
+            for c in (await cmd.custom_attributes(session, ctx, [profile.id]))[profile.id]
+            if (c.namespace, c.handle) == (namespace, handle)
+        ),
         None,
-    )  # fmt: skip
+    )
     if found is None:
         raise NotFound("Custom attribute")
     return found
@@ -411,7 +416,7 @@ async def create_custom(
     profile_id: str, body: s.CustomAttributeIn, request: Request, ctx: Ctx = Depends(UPDATE)
 ) -> Response:
     async with _writing(request, ctx, profile_id) as (session, profile):
-        row = await cmd.set_custom(
+        row = await cf.set_custom(
             session, ctx, "profile", profile.id, body.namespace, body.handle, body.type, body.value
         )
         await cmd.changed(session, ctx, profile)
@@ -424,7 +429,7 @@ async def update_custom(
 ) -> Response:
     namespace, handle = _custom_key(key)
     async with _writing(request, ctx, profile_id) as (session, profile):
-        row = await cmd.set_custom(session, ctx, "profile", profile.id, namespace, handle, body.type, body.value)
+        row = await cf.set_custom(session, ctx, "profile", profile.id, namespace, handle, body.type, body.value)
         await cmd.changed(session, ctx, profile)
         return render.data(render_custom(row))
 
@@ -538,7 +543,7 @@ async def remove_status(profile_id: str, handle: str, request: Request, ctx: Ctx
 async def list_tags(profile_id: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     async with database(request).read() as session:
         profile = await _find(session, ctx, request, profile_id)
-    return render.data([tag.handle for tag in profile.tags])
+    return render.data([render_columns(tag) for tag in profile.tags])
 
 
 @router.post(f"{P}/tags")
@@ -546,7 +551,7 @@ async def add_tags(profile_id: str, body: s.HandlesIn, request: Request, ctx: Ct
     async with _writing(request, ctx, profile_id) as (session, profile):
         await cmd.add_tags(session, ctx, profile, body.tags or [])
         await cmd.changed(session, ctx, profile)
-        return render.data([tag.handle for tag in profile.tags])
+        return render.data([render_columns(tag) for tag in profile.tags])
 
 
 @router.delete(f"{P}/tags/{{handle}}", status_code=204)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import phonenumbers
@@ -19,6 +18,7 @@ from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
+from omneo_server.domain.custom_fields import set_custom
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import schemas as s
 from omneo_server.domain.profiles.render import render_profile
@@ -68,11 +68,12 @@ FILTERS: dict[str, Field] = {
             "joined_location_id": int,
             "preferred_location_id": int,
         }.items()
-    },  # fmt: skip
+    },
     **{
         name: Field(getattr(t.Profile, name), t.Profile.__table__.c[name].type.python_type)
         for name in ("created_at", "updated_at", "joined_at")
     },
+    "email": Field(t.Profile.email, normalise=str.lower),
     "tags.handle": Field(t.Tag.handle, str, via=(t.Profile.tags,)),
     "identities.handle": Field(t.Identity.handle, str, via=(t.Profile.identities,)),
     "identities.identifier": Field(t.Identity.identifier, str, via=(t.Profile.identities,)),
@@ -359,53 +360,6 @@ async def add_region(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: 
     return link
 
 
-def custom_value(kind: str, value: Any, field: str = "value") -> Any:
-    """Check a custom value against its declared type (the value is stored as JSON)."""
-    checks = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, int | float | Decimal) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "json": lambda v: True,
-        "array": lambda v: isinstance(v, list),
-    }
-    if value is not None and not checks[kind](value):
-        raise Invalid.field(field, f"The value must be of type {kind}.")
-    return value
-
-
-async def set_custom(
-    session: AsyncSession, ctx: Ctx, owner_type: str, owner_id: str, namespace: str, handle: str,
-    kind: str, value: Any, name: str | None = None,
-) -> t.CustomField:  # fmt: skip
-    """Create or update a ``namespace:handle`` field, keeping the previous value as a version."""
-    value = custom_value(kind, value)
-    row = (
-        await session.execute(
-            select(t.CustomField).where(
-                t.CustomField.tenant_id == ctx.tenant_id,
-                t.CustomField.owner_type == owner_type,
-                t.CustomField.owner_id == owner_id,
-                t.CustomField.namespace == namespace,
-                t.CustomField.handle == handle,
-            )
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        row = t.CustomField(
-            tenant_id=ctx.tenant_id, owner_type=owner_type, owner_id=owner_id,
-            namespace=namespace, handle=handle, type=kind, value=value, name=name, version=1,
-        )  # fmt: skip
-        session.add(row)
-    else:
-        session.add(t.CustomFieldVersion(custom_field_id=row.id, version=row.version, value=row.value))
-        row.type, row.value, row.version = kind, value, row.version + 1
-        if name is not None:
-            row.name = name
-    await session.flush()
-    return row
-
-
 def update_comms(profile: t.Profile, values: dict[str, Any]) -> None:
     profile.comms = {**(profile.comms or {}), **values}
 
@@ -439,9 +393,11 @@ async def _apply(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: s.Pr
         await add_region(session, ctx, profile, region)
     if body.region_id is not None:
         await add_region(
-            session, ctx, profile,
+            session,
+            ctx,
+            profile,
             s.ProfileRegionIn(region_id=body.region_id, country=body.region_country, state=body.region_state),
-        )  # fmt: skip
+        )
     await session.flush()
     for attr in body.custom_attributes or []:
         await set_custom(session, ctx, "profile", profile.id, attr.namespace, attr.handle, attr.type, attr.value)
@@ -748,10 +704,13 @@ async def update_region(session: AsyncSession, ctx: Ctx, link: t.ProfileRegion, 
 
 def identities_query(ctx: Ctx, query: ListQuery) -> Select[tuple[t.Identity]]:
     fields = {
-        "handle": Field(t.Identity.handle), "identifier": Field(t.Identity.identifier),
-        "profile_id": Field(t.Identity.profile_id), "is_active": Field(t.Identity.is_active, bool),
-        "is_primary": Field(t.Identity.is_primary, bool), "created_at": Field(t.Identity.created_at, datetime),
-    }  # fmt: skip
+        "handle": Field(t.Identity.handle),
+        "identifier": Field(t.Identity.identifier),
+        "profile_id": Field(t.Identity.profile_id),
+        "is_active": Field(t.Identity.is_active, bool),
+        "is_primary": Field(t.Identity.is_primary, bool),
+        "created_at": Field(t.Identity.created_at, datetime),
+    }
     stmt = (
         select(t.Identity).join(t.Profile).where(t.Identity.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
     )
