@@ -30,13 +30,13 @@ def no_content() -> Response:
 def _page_url(request: Request, number: int) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "page[number]", "offset")]
     params.append(("page[number]", str(number)))
-    return f"{request.url.remove_query_params(request.query_params.keys())}?{urlencode(params)}"
+    return f"{request.url.remove_query_params(list(request.query_params.keys()))}?{urlencode(params)}"
 
 
 def page(request: Request, result: Page, items: list[Any]) -> JSON:
     last = max(1, -(-result.total // result.size))
     first_index = (result.page - 1) * result.size + 1
-    url = request.url.remove_query_params(request.query_params.keys())
+    url = request.url.remove_query_params(list(request.query_params.keys()))
     prev_url = _page_url(request, result.page - 1) if result.page > 1 else None
     next_url = _page_url(request, result.page + 1) if result.page < last else None
     window = range(max(1, result.page - 5), min(last, result.page + 5) + 1)

@@ -1,6 +1,7 @@
 """Routes for declaratively described resources: one call mounts list/get/create/update/delete."""
 
 from collections.abc import Callable, Sequence
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -34,7 +35,7 @@ def _typed(handler: Callable[..., Any], body: type[BaseModel] | None) -> Callabl
 
 
 def mount(router: APIRouter, res: Resource, path: str, verbs: Sequence[str] = CRUD, paginated: bool = True) -> None:
-    tag = [res.name]
+    tag: list[str | Enum] = [res.name]
     item = f"{path}/{{key}}"
 
     async def list_(request: Request, ctx: Ctx = Depends(requires(f"read-{res.name}"))) -> Response:

@@ -130,7 +130,7 @@ def _assign(res: Resource, row: Row, data: Mapping[str, Any]) -> None:
 async def create_row(session: AsyncSession, ctx: Ctx, res: Resource, data: dict[str, Any]) -> Row:
     data = res.prepare(data, None)
     await check_unique(session, ctx, res, data)
-    row = res.table(tenant_id=ctx.tenant_id)
+    row: Any = res.table(tenant_id=ctx.tenant_id)
     _assign(res, row, data)
     session.add(row)
     await session.flush()

@@ -36,6 +36,7 @@ def partial(model: type[Body]) -> type[Body]:
         optional = copy(info)
         optional.default = None
         optional.default_factory = None
-        fields[name] = (info.annotation | None, optional)
+        annotation: Any = info.annotation
+        fields[name] = (annotation | None, optional)
     result: type[Body] = create_model(f"{model.__name__.removesuffix('In')}Update", __base__=model, **fields)
     return result

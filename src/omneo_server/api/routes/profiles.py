@@ -313,7 +313,11 @@ async def upsert_address(profile_id: str, body: s.AddressIn, request: Request, c
 
 @router.put(f"{P}/addresses/{{address_id}}")
 async def update_address(
-    profile_id: str, address_id: str, body: s.AddressUpdate, request: Request, ctx: Ctx = Depends(UPDATE)
+    profile_id: str,
+    address_id: str,
+    body: s.AddressUpdate,  # type: ignore[valid-type]
+    request: Request,
+    ctx: Ctx = Depends(UPDATE),
 ) -> Response:
     async with _writing(request, ctx, profile_id) as (session, profile):
         address = _address(profile, address_id)
@@ -340,20 +344,20 @@ async def get_comms(profile_id: str, request: Request, ctx: Ctx = Depends(READ))
         return render.data(render_comms(await _find(session, ctx, request, profile_id)))
 
 
-async def _put_comms(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx) -> dict[str, Any]:  # type: ignore[valid-type]
+async def _put_comms(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx) -> dict[str, Any]:
     async with _writing(request, ctx, profile_id) as (session, profile):
-        cmd.update_comms(profile, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+        cmd.update_comms(profile, body.model_dump(exclude_unset=True))
         await cmd.changed(session, ctx, profile)
         return render_comms(profile)
 
 
 @router.put(f"{P}/attributes/comms")
-async def update_comms(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:  # type: ignore[valid-type]
+async def update_comms(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:
     return render.data(await _put_comms(profile_id, body, request, ctx))
 
 
 @router.put(f"{P}/comms")
-async def update_comms_list(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:  # type: ignore[valid-type]
+async def update_comms_list(profile_id: str, body: s.CommsIn, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:
     # The subscribe/unsubscribe route answers a one-element list (the SDK takes data[0]).
     return render.data([await _put_comms(profile_id, body, request, ctx)])
 
@@ -367,9 +371,9 @@ async def get_appearance(profile_id: str, request: Request, ctx: Ctx = Depends(R
 @router.put(f"{P}/attributes/appearance")
 async def update_appearance(
     profile_id: str, body: s.AppearanceIn, request: Request, ctx: Ctx = Depends(UPDATE)
-) -> Response:  # type: ignore[valid-type]
+) -> Response:
     async with _writing(request, ctx, profile_id) as (session, profile):
-        profile.appearance = {**(profile.appearance or {}), **body.model_dump(exclude_unset=True)}  # type: ignore[attr-defined]
+        profile.appearance = {**(profile.appearance or {}), **body.model_dump(exclude_unset=True)}
         await cmd.changed(session, ctx, profile)
         return render.data(render_appearance(profile))
 

@@ -20,6 +20,7 @@ from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.custom_fields import set_custom
 from omneo_server.domain.errors import Invalid, NotFound
+from omneo_server.domain.inputs import Body
 from omneo_server.domain.profiles import schemas as s
 from omneo_server.domain.profiles.render import render_profile
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
@@ -83,7 +84,7 @@ SORTS = {name: FILTERS[name] for name in ("email", "first_name", "last_name", "c
 SEARCH = (t.Profile.first_name, t.Profile.last_name, t.Profile.email, t.Profile.mobile_phone)
 
 
-def _loaded() -> Select[tuple[t.Profile]]:
+def _loaded() -> Select[t.Profile]:
     return select(t.Profile).options(
         selectinload(t.Profile.identities),
         selectinload(t.Profile.addresses),
@@ -94,7 +95,7 @@ def _loaded() -> Select[tuple[t.Profile]]:
     )
 
 
-def _live(ctx: Ctx) -> Select[tuple[t.Profile]]:
+def _live(ctx: Ctx) -> Select[t.Profile]:
     return _loaded().where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
 
 
@@ -667,7 +668,7 @@ async def update_identity(
         setattr(identity, key, value)
 
 
-def update_address(profile: t.Profile, address: t.Address, body: s.AddressUpdate) -> None:
+def update_address(profile: t.Profile, address: t.Address, body: Body) -> None:
     values = body.model_dump(exclude_unset=True)
     for coordinate in ("latitude", "longitude"):
         if values.get(coordinate) is not None:
@@ -702,7 +703,7 @@ async def update_region(session: AsyncSession, ctx: Ctx, link: t.ProfileRegion, 
             setattr(link, key, values[key])
 
 
-def identities_query(ctx: Ctx, query: ListQuery) -> Select[tuple[t.Identity]]:
+def identities_query(ctx: Ctx, query: ListQuery) -> Select[t.Identity]:
     fields = {
         "handle": Field(t.Identity.handle),
         "identifier": Field(t.Identity.identifier),

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model, model_validator
 
-from omneo_server.domain.inputs import Body, Handle, Iso2, Name, Text, Timestamp
+from omneo_server.domain.inputs import Body, Handle, Iso2, Name, Text, Timestamp, partial
 
 Gender = Literal["male", "female", "withheld", "other"]
 ProfileType = Literal["temporary", "dependant", "incomplete", "pending", "system", "active", "deleted"]
@@ -68,11 +68,7 @@ class AddressIn(Body):
     meta: Any = None
 
 
-class AddressUpdate(AddressIn):
-    address_line_1: Name = None  # type: ignore[assignment]
-    city: Name = None  # type: ignore[assignment]
-    postcode: str = Field(None, min_length=1, max_length=32)
-    country: Iso2 = None  # type: ignore[assignment]
+AddressUpdate = partial(AddressIn)
 
 
 class DateIn(Body):
@@ -175,7 +171,7 @@ class ProfileFields(Body):
     statuses: list[Handle] | None = None
     identities: list[IdentityIn] | None = None
     addresses: list[AddressIn] | None = None
-    comms_attributes: CommsIn | None = None  # type: ignore[valid-type]
+    comms_attributes: CommsIn | None = None
     attributes: dict[str, Any] | None = None
     custom_attributes: list[CustomAttributeIn] | None = None
     dates_attributes: list[DateIn] | None = None
