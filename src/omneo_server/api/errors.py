@@ -61,10 +61,24 @@ def _http(_request: Request, exc: Exception) -> JSON:
     return error(exc.status_code, message)
 
 
+# Unique indexes are the last guard against races the pre-checks cannot see; name the field they
+# guard (the message names the index on PostgreSQL and the columns on SQLite).
+_UNIQUE_FIELDS = (
+    ("mobile_phone", "mobile_phone", "The phone number exists"),
+    ("email", "email", "The email has already been taken."),
+    ("identifier", "identities", "The identity already belongs to another profile."),
+    ("handle", "handle", "The handle has already been taken."),
+)
+
+
 def _integrity(_request: Request, exc: Exception) -> JSON:
-    # The unique indexes are the last guard against races the pre-checks cannot see.
-    log.info("integrity error answered as 422: %s", exc)
-    return error(422, "The given data conflicts with an existing record.", {"body": ["Duplicate value."]})
+    text = str(getattr(exc, "orig", exc))
+    log.info("integrity error answered as 422: %s", text)
+    for marker, field, message in _UNIQUE_FIELDS:
+        if marker in text:
+            return error(422, message, {field: [message]})
+    message = "The given data conflicts with an existing record."
+    return error(422, message, {"body": ["Duplicate or invalid reference."]})
 
 
 def _unexpected(_request: Request, exc: Exception) -> JSON:
