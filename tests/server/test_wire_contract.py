@@ -162,3 +162,15 @@ def test_health_and_openapi(tenant: TenantInfo) -> None:
     schema = httpx.get(f"{tenant.server.api_url}/openapi.json").json()
     assert "/api/v3/profiles/{profile_id}" in schema["paths"]
     assert httpx.get(f"{tenant.server.url}/docs").status_code == 200
+
+
+def test_delegate_tokens_can_only_create_and_read_profiles_briefly(tenant: TenantInfo, time_machine: Clock) -> None:
+    admin = Api(tenant)
+    token = admin.ok("POST", "/auth/delegate", json={"client_handle": "signup-service"})["token"]
+    delegate = Api(tenant, token)
+    created = delegate.ok("POST", "/profiles", json={"email": "delegated@example.com"})
+    delegate.fails(403, "DELETE", f"/profiles/{created['id']}")
+    delegate.fails(403, "GET", "/brands")
+    time_machine.travel(timedelta(minutes=11))
+    delegate.fails(401, "GET", f"/profiles/{created['id']}")
+    admin.fails(422, "POST", "/auth/delegate", json={"client_handle": "not a handle"})

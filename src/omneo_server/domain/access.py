@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -97,6 +97,22 @@ async def create_token(
     return row, plaintext
 
 
+DELEGATE_SCOPES = ["read-profiles", "create-profiles"]
+DELEGATE_TTL = timedelta(minutes=10)
+
+
+class DelegateIn(Body):
+    client_handle: Handle
+
+
+async def create_delegate_token(session: AsyncSession, tenant_id: int, client_handle: str) -> str:
+    """A short-lived token a delegate profile-creation service uses to create the profile."""
+    _row, plaintext = await create_token(
+        session, tenant_id, f"delegate:{client_handle}", DELEGATE_SCOPES, clock.now() + DELEGATE_TTL
+    )
+    return plaintext
+
+
 def render_token(row: ApiToken) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -118,4 +134,3 @@ async def revoke_token(session: AsyncSession, tenant_id: int, token_id: str) -> 
     await session.delete(row)
 
 
-__all__ = ["Credential", "Handle", "TokenIn", "authenticate", "create_tenant", "create_token", "scope_allows"]

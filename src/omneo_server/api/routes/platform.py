@@ -53,6 +53,14 @@ async def verify_token(request: Request, ctx: Ctx = Depends(requires(None))) -> 
     return render.data({"valid": True, "tenant": tenant.handle, "token": access.render_token(token)})
 
 
+@router.post("/auth/delegate", tags=["auth"])
+async def delegate(
+    body: access.DelegateIn, request: Request, ctx: Ctx = Depends(requires("create-delegations"))
+) -> Response:
+    async with database(request).write() as session:
+        return render.data({"token": await access.create_delegate_token(session, ctx.tenant_id, body.client_handle)})
+
+
 @router.get("/settings/environment", tags=["settings"])
 async def settings_environment(request: Request, ctx: Ctx = Depends(requires("read-settings"))) -> Response:
     stmt = select(Setting).where(Setting.tenant_id == ctx.tenant_id).order_by(Setting.handle)
