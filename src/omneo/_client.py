@@ -265,9 +265,10 @@ class Omneo(BaseClient[Sync, httpx.Client]):
 
     def _execute(self, request: Request[T]) -> T:
         try:
-            return request.parse(self.call(request.method, request.path, request.params, request.body))
+            body = self.call(request.method, request.path, request.params, request.body, request.headers)
         except APIStatusError as exc:
             return self._execute(self._recovery(request, exc))
+        return self._execute(request.then(body)) if request.then else request.parse(body)
 
     def _execute_page(self, request: PageRequest[T]) -> Page[T]:
         result: Page[T] = request.build(Page, self.call("GET", request.path, request.params))
@@ -334,9 +335,10 @@ class AsyncOmneo(BaseClient[Async, httpx.AsyncClient]):
 
     async def _execute(self, request: Request[T]) -> T:
         try:
-            return request.parse(await self.call(request.method, request.path, request.params, request.body))
+            body = await self.call(request.method, request.path, request.params, request.body, request.headers)
         except APIStatusError as exc:
             return await self._execute(self._recovery(request, exc))
+        return await self._execute(request.then(body)) if request.then else request.parse(body)
 
     async def _execute_page(self, request: PageRequest[T]) -> AsyncPage[T]:
         result: AsyncPage[T] = request.build(AsyncPage, await self.call("GET", request.path, request.params))

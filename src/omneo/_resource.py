@@ -106,6 +106,10 @@ class Request(Generic[T]):
     params: Params | None = None
     body: Any = None
     recover: Callable[[APIStatusError], Request[T] | None] | None = None
+    headers: Mapping[str, str] | None = None
+    #: When set, the parsed body of this call builds the request whose result is returned instead
+    #: (a two-step call such as ``profiles.create_by_delegation``).
+    then: Callable[[Any], Request[T]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from omneo import AsyncOmneo, NotFoundError, Omneo, ValidationError
+from tests.conftest import TenantInfo
 
 
 def test_profile_with_identities_attributes_and_addresses(client: Omneo) -> None:
@@ -182,3 +183,13 @@ async def test_async_client_end_to_end(aclient: AsyncOmneo) -> None:
     await aclient.profiles.delete(profile.id)
     with pytest.raises(NotFoundError):
         await aclient.profiles.get(profile.id)
+
+
+def test_create_by_delegation(client: Omneo, tenant: TenantInfo) -> None:
+    # The delegate service here is the platform's own profile route, reached with the delegate token.
+    delegation = {"type": "signup-service", "url": f"{tenant.server.api_url}/profiles", "enabled": True}
+    created = client.profiles.create_by_delegation({"email": "delegated@example.com"}, delegation)
+    assert created["data"]["email"] == "delegated@example.com"
+    assert client.profiles.find_by_email("delegated@example.com") is not None
+    with pytest.raises(ValueError):
+        client.profiles.create_by_delegation({"email": "x@example.com"}, {**delegation, "enabled": False})

@@ -219,3 +219,26 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
         ``match_criteria`` is ``"email"`` or an identity handle."""
         body = {"match_criteria": match_criteria, "profiles": list(profiles)}
         return full("POST", self._at("batch"), Envelope[BatchQueued], body=body)
+
+    @endpoint
+    def trigger_custom_event(self, profile_id: ID, body: Body) -> Request[Any]:
+        """POST /profiles/{id}/custom-event ``{event, context?}`` → the event's context."""
+        return data("POST", self._at(profile_id, "custom-event"), Any, body=body)
+
+    @endpoint
+    def create_by_delegation(self, body: Body, delegation: Mapping[str, Any]) -> Request[Any]:
+        """Create a profile through a delegate service: ``delegation`` is ``{type, url, enabled}``.
+
+        POST /auth/delegate ``{client_handle: type}`` mints a short-lived token; the profile ``body``
+        is then POSTed to the absolute ``url`` with that token, and its parsed JSON body returned.
+        """
+        if not delegation.get("enabled"):
+            raise ValueError("profile creation by delegation is not enabled")
+        url = str(delegation["url"])
+
+        def forward(answer: Any) -> Request[Any]:
+            token = answer["data"]["token"]
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            return Request("POST", url, lambda b: b, body=body, headers=headers)
+
+        return Request("POST", "/auth/delegate", lambda b: b, body={"client_handle": delegation["type"]}, then=forward)
