@@ -164,7 +164,7 @@ async def owner(session: AsyncSession, ctx: Ctx, model: str, raw_id: str) -> Own
     kind = OWNERS.get(model)
     if kind is None:
         raise UnknownModel(model)
-    condition = kind.match(raw_id)
+    condition = None if "\x00" in raw_id else kind.match(raw_id)
     if condition is None:
         raise NotFound(kind.label)
     found = (await session.execute(kind.live(ctx).where(condition).limit(1))).scalar_one_or_none()
@@ -315,7 +315,7 @@ _TEXT = (t.CustomField.namespace, t.CustomField.handle, t.CustomField.name)
 def parse_key(key: str) -> tuple[str, str]:
     """``namespace:handle`` (a malformed key names no field: 404)."""
     namespace, sep, handle = key.partition(":")
-    if not sep or not namespace or not handle:
+    if not sep or not namespace or not handle or "\x00" in key:
         raise NotFound("Custom field")
     return namespace, handle
 
@@ -341,9 +341,9 @@ def _value_condition(op: str, raw: str) -> ColumnElement[bool]:
         wanted = [v.strip() for v in raw.split(",") if v.strip()]
     else:
         raise Invalid.field("filter[value]", "The value filter takes eq or in.")
-    if not wanted:
-        return false()
-    return cast(t.CustomField.value, String).in_([form for v in wanted for form in (v, dumps(v))])
+    # Stored JSON text never holds a raw NUL (and PostgreSQL refuses one as a parameter).
+    forms = [form for v in wanted for form in (v, dumps(v)) if "\x00" not in form]
+    return cast(t.CustomField.value, String).in_(forms) if forms else false()
 
 
 async def search(session: AsyncSession, ctx: Ctx, query: ListQuery) -> Page:
