@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     errors.install(app)
-    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(errors.RequestGuard, limit=settings.max_body_bytes)
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict[str, str]:

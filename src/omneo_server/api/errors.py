@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -81,6 +81,13 @@ def _integrity(_request: Request, exc: Exception) -> JSON:
     return error(422, message, {"body": ["Duplicate or invalid reference."]})
 
 
+def _data(_request: Request, exc: Exception) -> JSON:
+    # Last guard for values the database refuses (out of range, too long) that validation let by.
+    log.info("data error answered as 422: %s", getattr(exc, "orig", exc))
+    message = "A value is out of range or too long."
+    return error(422, message, {"body": [message]})
+
+
 def _unexpected(_request: Request, exc: Exception) -> JSON:
     log.exception("unhandled error", exc_info=exc)
     return error(500, "Server error.")
@@ -91,11 +98,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data)
     app.add_exception_handler(Exception, _unexpected)
 
 
-class BodyLimit:
-    """Refuse bodies over ``limit`` bytes with a 413, whether declared or streamed."""
+class RequestGuard:
+    """Refuse what no route can serve before any route sees it: NUL characters in the path or
+    query (400) and bodies over ``limit`` bytes, whether declared or streamed (413)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -104,6 +113,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+            await error(400, "Requests may not contain NUL characters.")(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):

@@ -132,5 +132,3 @@ async def revoke_token(session: AsyncSession, tenant_id: int, token_id: str) -> 
     if row is None:
         raise NotFound("API token")
     await session.delete(row)
-
-

@@ -21,7 +21,7 @@ from omneo_server.db.base import Base
 from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
-from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
+from omneo_server.domain.query import INT_MAX, INT_MIN, Field, ListQuery, Page, apply, paginate
 
 Row = Any
 Renderer = Callable[[Row], dict[str, Any]]
@@ -99,6 +99,8 @@ async def get_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any) -> R
         key = res.key_kind(key)
     except (TypeError, ValueError):
         raise NotFound(res.label) from None
+    if isinstance(key, int) and not INT_MIN <= key <= INT_MAX:
+        raise NotFound(res.label)
     row = (await session.execute(_tenant_select(res, ctx).where(res.key_column() == key))).scalar_one_or_none()
     if row is None:
         raise NotFound(res.label)

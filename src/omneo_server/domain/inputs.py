@@ -6,7 +6,7 @@ from copy import copy
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, create_model, model_validator
 
 from omneo_server.wire import parse_timestamp
 
@@ -23,10 +23,28 @@ def _timestamp(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Body(BaseModel):
     """Request bodies ignore unknown keys (as the hosted API does) and reject wrong types."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # Text columns cannot hold NUL (PostgreSQL refuses it), so no body may carry one.
+        if _has_nul(value):
+            raise ValueError("Text may not contain NUL characters.")
+        return value
 
 
 def partial(model: type[Body]) -> type[Body]:

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omneo_server.domain.errors import Invalid
 from omneo_server.wire import parse_timestamp
 
+#: Integer columns are 32-bit; larger numbers are refused rather than sent to the database.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nullable")
 _KEY = re.compile(r"^([a-z_]+)((?:\[[^\[\]]*\])*)$", re.IGNORECASE)
 
@@ -104,7 +106,10 @@ def _coerce(name: str, kind: type, raw: str) -> Any:
                 return False
             raise ValueError
         if kind is int:
-            return int(raw)
+            value = int(raw)
+            if not INT_MIN <= value <= INT_MAX:
+                raise ValueError
+            return value
         if kind is Decimal:
             return Decimal(raw)
         if kind is datetime:
