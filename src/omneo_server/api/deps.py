@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 
 from omneo_server.db.engine import Database
-from omneo_server.domain.access import authenticate, scope_allows
+from omneo_server.domain.access import authenticate, credentials, hash_token, scope_allows
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Forbidden, Unauthenticated
 from omneo_server.settings import Settings
@@ -36,8 +36,10 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
 
     async def dependency(request: Request) -> Ctx:
         token = bearer(request)
-        async with database(request).read() as session:
-            credential = await authenticate(session, token)
+        credential = credentials.get(hash_token(token))
+        if credential is None:
+            async with database(request).read() as session:
+                credential = await authenticate(session, token)
         if scope is not None and not scope_allows(credential.scopes, scope):
             raise Forbidden(f"This token lacks the {scope} scope.")
         return Ctx(credential.tenant_id, settings(request), credential.token_id, credential.scopes)

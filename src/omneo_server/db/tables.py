@@ -258,6 +258,12 @@ class Profile(TenantScoped, Base):
     tags: Mapped[list[Tag]] = relationship(secondary="profile_tags", order_by="Tag.handle")
     statuses: Mapped[list[ProfileStatus]] = relationship(cascade="all, delete-orphan", order_by="ProfileStatus.id")
     regions: Mapped[list[ProfileRegion]] = relationship(cascade="all, delete-orphan", order_by="ProfileRegion.id")
+    #: Custom attributes live in the shared custom-field table, owned by ``profile``.
+    custom_fields: Mapped[list[CustomField]] = relationship(
+        primaryjoin="and_(CustomField.owner_type == 'profile', foreign(CustomField.owner_id) == Profile.id)",
+        viewonly=True,
+        order_by="(CustomField.namespace, CustomField.handle)",
+    )
 
 
 class Identity(TenantScoped, Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,12 +43,55 @@ class Credential:
     scopes: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Cached:
+    credential: Credential
+    expires_at: datetime | None
+    fetched: float
+
+
+class CredentialCache:
+    """Recently verified tokens, so a request does not pay a database round trip to authenticate.
+
+    A token deleted in this process is forgotten at once; one deleted through another process stops
+    working here within ``ttl`` seconds. Expiry is checked on every use.
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, _Cached] = {}
+
+    def get(self, digest: str) -> Credential | None:
+        entry = self._entries.get(digest)
+        if entry is None or time.monotonic() - entry.fetched > self.ttl:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= clock.now():
+            raise Unauthenticated()
+        return entry.credential
+
+    def put(self, digest: str, credential: Credential, expires_at: datetime | None) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[digest] = _Cached(credential, expires_at, time.monotonic())
+
+    def forget(self, token_id: str) -> None:
+        for digest in [d for d, e in self._entries.items() if e.credential.token_id == token_id]:
+            del self._entries[digest]
+
+
+credentials = CredentialCache()
+
+
 async def authenticate(session: AsyncSession, token: str) -> Credential:
     """Resolve a bearer token; revoked, expired or unknown tokens are all simply unauthenticated."""
-    row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))).scalar_one_or_none()
+    digest = hash_token(token)
+    row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
     if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= clock.now()):
         raise Unauthenticated()
-    return Credential(row.tenant_id, row.id, frozenset(row.scopes))
+    credential = Credential(row.tenant_id, row.id, frozenset(row.scopes))
+    credentials.put(digest, credential, row.expires_at)
+    return credential
 
 
 async def create_tenant(session: AsyncSession, handle: str, name: str | None = None) -> Tenant:
@@ -132,3 +176,4 @@ async def revoke_token(session: AsyncSession, tenant_id: int, token_id: str) -> 
     if row is None:
         raise NotFound("API token")
     await session.delete(row)
+    credentials.forget(token_id)

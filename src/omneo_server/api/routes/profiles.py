@@ -74,7 +74,7 @@ async def list_profiles(request: Request, ctx: Ctx = Depends(READ)) -> Response:
     query.search = query.search or request.query_params.get("search")
     async with database(request).read() as session:
         result = await cmd.list_profiles(session, ctx, query)
-        return render.page(request, result, await cmd.render_many(session, ctx, result.rows))
+    return render.page(request, result, [cmd.render_loaded(p) for p in result.rows])
 
 
 @router.post("", status_code=201)
@@ -92,7 +92,7 @@ async def find_by_custom_attribute(request: Request, ctx: Ctx = Depends(READ)) -
     query = list_query(request, ctx, ignore=("filter",))
     async with database(request).read() as session:
         result = await cmd.list_by_custom_attribute(session, ctx, query, wanted)
-        return render.page(request, result, await cmd.render_many(session, ctx, result.rows))
+    return render.page(request, result, [cmd.render_loaded(p) for p in result.rows])
 
 
 @router.post("/search-id")
@@ -154,7 +154,7 @@ async def batch_json(body: s.BatchIn, request: Request, ctx: Ctx = Depends(UPDAT
 @router.get(P)
 async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     async with database(request).read() as session:
-        return await _rendered(session, ctx, await _find(session, ctx, request, profile_id))
+        return render.data(cmd.render_loaded(await _find(session, ctx, request, profile_id)))
 
 
 @router.put(P)
@@ -388,11 +388,7 @@ def _custom_key(key: str) -> tuple[str, str]:
 async def _custom(session: AsyncSession, ctx: Ctx, profile: t.Profile, key: str) -> t.CustomField:
     namespace, handle = _custom_key(key)
     found = next(
-        (
-            c
-            for c in (await cmd.custom_attributes(session, ctx, [profile.id]))[profile.id]
-            if (c.namespace, c.handle) == (namespace, handle)
-        ),
+        (c for c in profile.custom_fields if (c.namespace, c.handle) == (namespace, handle)),
         None,
     )
     if found is None:
@@ -404,8 +400,7 @@ async def _custom(session: AsyncSession, ctx: Ctx, profile: t.Profile, key: str)
 async def list_custom(profile_id: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     async with database(request).read() as session:
         profile = await _find(session, ctx, request, profile_id)
-        rows = (await cmd.custom_attributes(session, ctx, [profile.id]))[profile.id]
-    return render.data([render_custom(c) for c in rows])
+    return render.data([render_custom(c) for c in profile.custom_fields])
 
 
 @router.get(f"{P}/attributes/custom/{{key}}")
@@ -587,7 +582,7 @@ async def list_all_identities(request: Request, ctx: Ctx = Depends(requires("rea
 async def search_profile(identifier: str, request: Request, ctx: Ctx = Depends(requires("read-profiles"))) -> Response:
     async with database(request).read() as session:
         profiles = await cmd.profiles_with_identifier(session, ctx, identifier, request.query_params.get("handle"))
-        return render.data(await cmd.render_many(session, ctx, profiles))
+    return render.data([cmd.render_loaded(p) for p in profiles])
 
 
 @identities.get("/search")
@@ -597,4 +592,4 @@ async def search_identity(request: Request, ctx: Ctx = Depends(requires("read-pr
         raise Invalid.field("identifier", "The identifier field is required.")
     async with database(request).read() as session:
         profiles = await cmd.profiles_with_identifier(session, ctx, identifier, request.query_params.get("handle"))
-        return render.data(await cmd.render_many(session, ctx, profiles))
+    return render.data([cmd.render_loaded(p) for p in profiles])

@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from sqlalchemy import Select, String, cast, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -84,67 +84,57 @@ SORTS = {name: FILTERS[name] for name in ("email", "first_name", "last_name", "c
 SEARCH = (t.Profile.first_name, t.Profile.last_name, t.Profile.email, t.Profile.mobile_phone)
 
 
-def _loaded() -> Select[t.Profile]:
-    return select(t.Profile).options(
-        selectinload(t.Profile.identities),
-        selectinload(t.Profile.addresses),
-        selectinload(t.Profile.dates),
-        selectinload(t.Profile.tags),
-        selectinload(t.Profile.statuses),
-        selectinload(t.Profile.regions),
-    )
+_PARTS = (
+    t.Profile.identities,
+    t.Profile.addresses,
+    t.Profile.dates,
+    t.Profile.tags,
+    t.Profile.statuses,
+    t.Profile.regions,
+    t.Profile.custom_fields,
+)
 
 
-def _live(ctx: Ctx) -> Select[t.Profile]:
-    return _loaded().where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
+def _loaded(many: bool = False) -> Select[t.Profile]:
+    """A profile with every part it renders: one joined query for a single profile (parts are few,
+    so that is the cheapest), one query per part for a page of profiles."""
+    load = selectinload if many else joinedload
+    return select(t.Profile).options(*(load(part) for part in _PARTS))
+
+
+def _live(ctx: Ctx, many: bool = False) -> Select[t.Profile]:
+    return _loaded(many).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-async def custom_attributes(
-    session: AsyncSession, ctx: Ctx, profile_ids: Sequence[str]
-) -> dict[str, list[t.CustomField]]:
-    rows = (
-        await session.execute(
-            select(t.CustomField)
-            .where(
-                t.CustomField.tenant_id == ctx.tenant_id,
-                t.CustomField.owner_type == "profile",
-                t.CustomField.owner_id.in_(profile_ids),
-            )
-            .order_by(t.CustomField.namespace, t.CustomField.handle)
-        )
-    ).scalars()
-    out: dict[str, list[t.CustomField]] = {pid: [] for pid in profile_ids}
-    for row in rows:
-        out[row.owner_id].append(row)
-    return out
+def render_loaded(profile: t.Profile) -> dict[str, Any]:
+    """Render a profile whose parts were loaded with it (and not changed since)."""
+    return render_profile(profile, profile.custom_fields)
 
 
 async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> dict[str, Any]:
-    custom = await custom_attributes(session, ctx, [profile.id])
-    return render_profile(profile, custom[profile.id])
-
-
-async def render_many(session: AsyncSession, ctx: Ctx, profiles: Sequence[t.Profile]) -> list[dict[str, Any]]:
-    custom = await custom_attributes(session, ctx, [p.id for p in profiles])
-    return [render_profile(p, custom[p.id]) for p in profiles]
+    """Render a profile after a change: custom attributes may have been written beside it."""
+    await session.refresh(profile, ["custom_fields"])
+    return render_loaded(profile)
 
 
 async def get(session: AsyncSession, ctx: Ctx, profile_id: str, include_deleted: bool = False) -> t.Profile:
     stmt = _loaded().where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.id == profile_id)
     if not include_deleted:
         stmt = stmt.where(t.Profile.deleted_at.is_(None))
-    profile = (await session.execute(stmt)).scalar_one_or_none()
+    profile = (await session.execute(stmt)).unique().scalar_one_or_none()
     if profile is None:
         raise NotFound("Profile")
     return profile
 
 
 async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifier: str) -> t.Profile:
-    stmt = _live(ctx).join(t.Identity).where(t.Identity.handle == handle, t.Identity.identifier == identifier)
-    profile = (await session.execute(stmt)).scalar_one_or_none()
+    owner = select(t.Identity.profile_id).where(
+        t.Identity.tenant_id == ctx.tenant_id, t.Identity.handle == handle, t.Identity.identifier == identifier
+    )
+    profile = (await session.execute(_live(ctx).where(t.Profile.id.in_(owner)))).unique().scalar_one_or_none()
     if profile is None:
         raise NotFound("Profile")
     return profile
@@ -158,7 +148,8 @@ async def search_id(session: AsyncSession, ctx: Ctx, body: s.SearchIdIn) -> t.Pr
 
 
 async def list_profiles(session: AsyncSession, ctx: Ctx, query: ListQuery) -> Page:
-    stmt = apply(_live(ctx), query, FILTERS, SORTS, SEARCH, default_sort=(t.Profile.created_at, t.Profile.id))
+    newest_last = (t.Profile.created_at, t.Profile.id)
+    stmt = apply(_live(ctx, many=True), query, FILTERS, SORTS, SEARCH, default_sort=newest_last)
     return await paginate(session, stmt, query)
 
 
@@ -166,7 +157,7 @@ async def list_by_custom_attribute(
     session: AsyncSession, ctx: Ctx, query: ListQuery, wanted: dict[tuple[str, str], str]
 ) -> Page:
     """Profiles whose custom attributes ``namespace:handle`` equal the given values."""
-    stmt = _live(ctx)
+    stmt = _live(ctx, many=True)
     for (namespace, handle), value in wanted.items():
         stmt = stmt.where(
             select(t.CustomField.id)
@@ -566,9 +557,8 @@ async def merge(session: AsyncSession, ctx: Ctx, winner_id: str, loser_id: str) 
     winner.comms = {**(loser.comms or {}), **(winner.comms or {})}
     winner.appearance = {**(loser.appearance or {}), **(winner.appearance or {})}
     await session.flush()
-    custom = await custom_attributes(session, ctx, [winner.id, loser.id])
-    kept = {(c.namespace, c.handle) for c in custom[winner.id]}
-    for field in custom[loser.id]:
+    kept = {(c.namespace, c.handle) for c in winner.custom_fields}
+    for field in loser.custom_fields:
         if (field.namespace, field.handle) in kept:
             await session.delete(field)
         else:
@@ -645,7 +635,7 @@ async def find_contact(session: AsyncSession, ctx: Ctx, email: str | None, mobil
     if not conditions:
         return None
     stmt = _live(ctx).where(or_(*conditions)).limit(1)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(stmt)).unique().scalar_one_or_none()
 
 
 # --- sub-resource edits --------------------------------------------------------------------------
@@ -721,9 +711,9 @@ def identities_query(ctx: Ctx, query: ListQuery) -> Select[t.Identity]:
 async def profiles_with_identifier(
     session: AsyncSession, ctx: Ctx, identifier: str, handle: str | None = None
 ) -> list[t.Profile]:
-    stmt = _live(ctx).where(t.Profile.identities.any(t.Identity.identifier == identifier))
+    stmt = _live(ctx, many=True).where(t.Profile.identities.any(t.Identity.identifier == identifier))
     if handle:
-        stmt = _live(ctx).where(
+        stmt = _live(ctx, many=True).where(
             t.Profile.identities.any((t.Identity.identifier == identifier) & (t.Identity.handle == handle))
         )
     return list((await session.execute(stmt.order_by(t.Profile.created_at))).scalars())
