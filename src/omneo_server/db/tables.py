@@ -343,3 +343,290 @@ class ProfileRegion(TenantScoped, Base):
     state: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     region: Mapped[Region] = relationship(lazy="joined")
+
+
+# --- commerce ------------------------------------------------------------------------------------
+
+Money = Numeric(14, 2)
+
+
+class Location(TenantScoped, Base):
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id"), UniqueConstraint("tenant_id", "handle"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str | None] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    external_code: Mapped[str | None] = mapped_column(String(255), index=True)
+    country_iso_3: Mapped[str | None] = mapped_column(String(3))
+    icon: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_permanently_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[Any] = mapped_column(JSON, nullable=True)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    normal_hours: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    special_hours: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Product(TenantScoped, Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"), UniqueConstraint("tenant_id", "external_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    type: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    brand: Mapped[str] = mapped_column(String(255))
+    department: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    web_url: Mapped[str | None] = mapped_column(String(2048))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    channels: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    systems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="(ProductVariant.position, ProductVariant.id)"
+    )
+
+
+class ProductVariant(TenantScoped, Base):
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "sku"),
+        UniqueConstraint("tenant_id", "barcode"),
+        UniqueConstraint("tenant_id", "external_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(255))
+    barcode: Mapped[str | None] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    handle: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    web_url: Mapped[str | None] = mapped_column(String(2048))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    price: Mapped[Decimal] = mapped_column(Money)
+    price_discounted: Mapped[Decimal | None] = mapped_column(Money)
+    price_comparison: Mapped[Decimal | None] = mapped_column(Money)
+    price_cost: Mapped[Decimal | None] = mapped_column(Money)
+    available_quantity: Mapped[int | None] = mapped_column(Integer)
+    images: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class CustomProduct(TenantScoped, Base):
+    """A product sold outside the catalogue (made to order, services), kept for lists and history."""
+
+    __tablename__ = "custom_products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    brand: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(255))
+    subcategory: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Interaction(TenantScoped, Base):
+    __tablename__ = "interactions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    signal: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str | None] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    duration: Mapped[int | None] = mapped_column(Integer)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(10, 7))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(10, 7))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    product_variant_id: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[str | None] = mapped_column(String(64))
+    interacted_id: Mapped[int | None] = mapped_column(Integer)
+    interacted_type: Mapped[str | None] = mapped_column(String(50))
+    interacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Rating(TenantScoped, Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str | None] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    rateable_type: Mapped[str] = mapped_column(String(50))
+    rateable_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(255))
+    comment: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class _Sale:
+    """Columns shared by orders and transactions."""
+
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    external_order_id: Mapped[str | None] = mapped_column(String(255))
+    order_number: Mapped[str | None] = mapped_column(String(255))
+    receipt_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    receipt_email: Mapped[str | None] = mapped_column(String(255))
+    receipt_is_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    transacted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal] = mapped_column(Money)
+    total_original: Mapped[Decimal | None] = mapped_column(Money)
+    rounding: Mapped[Decimal | None] = mapped_column(Money)
+    margin: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    currency_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 6))
+    is_void: Mapped[bool] = mapped_column(Boolean, default=False)
+    type: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str | None] = mapped_column(String(50))
+    systems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    payments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    redemption_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class _SaleItem:
+    """Columns shared by order items and transaction items."""
+
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    variant_external_id: Mapped[str | None] = mapped_column(String(255))
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    product_variant_id: Mapped[int | None] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_current: Mapped[Decimal] = mapped_column(Money)
+    price_sell: Mapped[Decimal] = mapped_column(Money)
+    price_original: Mapped[Decimal | None] = mapped_column(Money)
+    price_margin: Mapped[Decimal | None] = mapped_column(Money)
+    price_tax: Mapped[Decimal | None] = mapped_column(Money)
+    discounts: Mapped[Any] = mapped_column(JSON, nullable=True)
+    department: Mapped[str | None] = mapped_column(String(255))
+    is_void: Mapped[bool] = mapped_column(Boolean, default=False)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Order(_Sale, TenantScoped, Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str | None] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    due_date: Mapped[datetime | None] = mapped_column(DateTime)
+    items: Mapped[list[OrderItem]] = relationship(cascade="all, delete-orphan", order_by="OrderItem.id")
+    location: Mapped[Location | None] = relationship()
+
+
+class OrderItem(_SaleItem, TenantScoped, Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+
+
+class Transaction(_Sale, TenantScoped, Base):
+    """A completed sale or return: commercial content is immutable once written."""
+
+    __tablename__ = "transactions"
+    #: The same external transaction from the same system is stored once.
+    __table_args__ = (UniqueConstraint("tenant_id", "system", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str | None] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    #: The originating system (first of ``systems``), the scope of ``external_id``.
+    system: Mapped[str] = mapped_column(String(100), default="")
+    linked_receipt_ref: Mapped[str | None] = mapped_column(String(255))
+    need_action: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    items: Mapped[list[TransactionItem]] = relationship(cascade="all, delete-orphan", order_by="TransactionItem.id")
+    location: Mapped[Location | None] = relationship()
+
+
+class TransactionItem(_SaleItem, TenantScoped, Base):
+    __tablename__ = "transaction_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), index=True)
+    is_return: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TransactionClaim(TenantScoped, Base):
+    __tablename__ = "transaction_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    transaction_receipt_ref: Mapped[str | None] = mapped_column(String(255))
+    transaction_external_id: Mapped[str | None] = mapped_column(String(255))
+    transaction_transacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    transaction_timezone: Mapped[str | None] = mapped_column(String(64))
+    transaction_total: Mapped[Decimal | None] = mapped_column(Money)
+    transaction_location_external_code: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: A transaction is claimed at most once.
+    claimed_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("transactions.id", ondelete="SET NULL"), unique=True
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SpendDay(Base):
+    """A profile's net spend on one business day (in the transaction's own timezone), kept current by
+    every transaction write; aggregations over windows read these, never the transaction history."""
+
+    __tablename__ = "spend_days"
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+    sales: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Aggregation(Base):
+    """Running facts about a profile's transactions, updated in the writing transaction."""
+
+    __tablename__ = "aggregations"
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    spend_all: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    transaction_count: Mapped[int] = mapped_column(Integer, default=0)
+    discount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    latest_transaction_id: Mapped[int | None] = mapped_column(Integer)
+    latest_transacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    latest_location_id: Mapped[int | None] = mapped_column(Integer)
+    latest_shop_spend: Mapped[Decimal | None] = mapped_column(Money)
+    first_transacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Counts per system handle (``pos``, ``web``) for the channel dimension.
+    systems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Net spend and visits per location id, for most-transacted / most-spend locations.
+    locations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    brands: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
