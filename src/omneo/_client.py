@@ -28,14 +28,21 @@ from .resources.brands import Brands
 from .resources.countries import Countries
 from .resources.currencies import Currencies
 from .resources.custom_fields import CustomFields
+from .resources.custom_products import CustomProducts
 from .resources.identities import Identities
+from .resources.interactions import Interactions
+from .resources.locations import Locations
+from .resources.orders import Orders
+from .resources.products import Products
 from .resources.profiles import Profiles
+from .resources.ratings import Ratings
 from .resources.regions import Regions
 from .resources.settings import Settings
 from .resources.statuses import Statuses
 from .resources.systems import Systems
 from .resources.tags import Tags
 from .resources.tenants import Tenants
+from .resources.transactions import Transactions
 
 __all__ = ["AsyncOmneo", "BaseClient", "HealthStatus", "Omneo"]
 
@@ -96,14 +103,21 @@ class BaseClient(Generic[M, HttpT]):
         self.countries: Countries[M] = Countries(self)
         self.currencies: Currencies[M] = Currencies(self)
         self.custom_fields: CustomFields[M] = CustomFields(self)
+        self.custom_products: CustomProducts[M] = CustomProducts(self)
         self.identities: Identities[M] = Identities(self)
+        self.interactions: Interactions[M] = Interactions(self)
+        self.locations: Locations[M] = Locations(self)
+        self.orders: Orders[M] = Orders(self)
+        self.products: Products[M] = Products(self)
         self.profiles: Profiles[M] = Profiles(self)
+        self.ratings: Ratings[M] = Ratings(self)
         self.regions: Regions[M] = Regions(self)
         self.settings: Settings[M] = Settings(self)
         self.statuses: Statuses[M] = Statuses(self)
         self.systems: Systems[M] = Systems(self)
         self.tags: Tags[M] = Tags(self)
         self.tenants: Tenants[M] = Tenants(self)
+        self.transactions: Transactions[M] = Transactions(self)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -264,6 +278,8 @@ class Omneo(BaseClient[Sync, httpx.Client]):
             attempt += 1
 
     def _execute(self, request: Request[T]) -> T:
+        if request.is_local:
+            return request.parse(None)
         try:
             body = self.call(request.method, request.path, request.params, request.body, request.headers)
         except APIStatusError as exc:
@@ -334,6 +350,8 @@ class AsyncOmneo(BaseClient[Async, httpx.AsyncClient]):
             attempt += 1
 
     async def _execute(self, request: Request[T]) -> T:
+        if request.is_local:
+            return request.parse(None)
         try:
             body = await self.call(request.method, request.path, request.params, request.body, request.headers)
         except APIStatusError as exc:

@@ -53,6 +53,7 @@ __all__ = [
     "Resource",
     "Sync",
     "UpdateMixin",
+    "answer",
     "data",
     "data_first",
     "data_list",
@@ -111,6 +112,11 @@ class Request(Generic[T]):
     #: (a two-step call such as ``profiles.create_by_delegation``).
     then: Callable[[Any], Request[T]] | None = None
 
+    @property
+    def is_local(self) -> bool:
+        """An ``answer``: nothing is sent, ``parse(None)`` is the result."""
+        return not self.method
+
 
 @dataclass(frozen=True, slots=True)
 class PageRequest(Generic[T]):
@@ -156,9 +162,16 @@ def data(method: str, path: str, model: type[T], *, params: Params | None = None
 def data_list(
     method: str, path: str, model: type[T], *, params: Params | None = None, body: Any = None
 ) -> Request[builtins.list[T]]:
-    """Returns ``DATA`` holding an array: each element of ``body.data`` parsed as ``model``."""
+    """Returns ``DATA`` holding an array: each element of ``body.data`` parsed as ``model`` (a lone
+    object is taken as a one-element array)."""
     validate = _validator(model)
-    return Request(method, path, lambda b: [validate(x) for x in _unwrap(b) or []], params, body)
+
+    def parse(b: Any) -> builtins.list[T]:
+        value = _unwrap(b)
+        items = value if isinstance(value, builtins.list) else [] if value is None else [value]
+        return [validate(x) for x in items]
+
+    return Request(method, path, parse, params, body)
 
 
 def data_first(
@@ -184,6 +197,12 @@ def full(method: str, path: str, model: type[T], *, params: Params | None = None
 def empty(method: str, path: str, *, params: Params | None = None, body: Any = None) -> Request[None]:
     """Returns ``NONE``: the body (usually a 204) is ignored."""
     return Request(method, path, lambda _: None, params, body)
+
+
+def answer(value: T) -> Request[T]:
+    """A request that is never sent: its result is ``value``. Lets ``recover`` turn an error into
+    a result (e.g. a 404 into an empty list)."""
+    return Request("", "", lambda _: value)
 
 
 def page(path: str, model: type[T], params: Params | None = None) -> PageRequest[T]:

@@ -5,14 +5,21 @@ from .brands import Brands
 from .countries import Countries
 from .currencies import Currencies
 from .custom_fields import CustomFields
+from .custom_products import CustomProducts
 from .identities import Identities
+from .interactions import Interactions
+from .locations import LocationCustomFields, Locations
+from .orders import OrderItems, Orders
+from .products import Products, ProductVariants
 from .profiles import Profiles
+from .ratings import Ratings
 from .regions import Regions
 from .settings import Settings
 from .statuses import Statuses
 from .systems import Systems
 from .tags import Tags
 from .tenants import TenantCustomFields, Tenants
+from .transactions import TransactionCustomFields, TransactionItems, Transactions
 
 __all__ = [
     "Auth",
@@ -20,8 +27,17 @@ __all__ = [
     "Countries",
     "Currencies",
     "CustomFields",
+    "CustomProducts",
     "Identities",
+    "Interactions",
+    "LocationCustomFields",
+    "Locations",
+    "OrderItems",
+    "Orders",
+    "ProductVariants",
+    "Products",
     "Profiles",
+    "Ratings",
     "Regions",
     "Settings",
     "Statuses",
@@ -29,4 +45,7 @@ __all__ = [
     "Tags",
     "TenantCustomFields",
     "Tenants",
+    "TransactionCustomFields",
+    "TransactionItems",
+    "Transactions",
 ]

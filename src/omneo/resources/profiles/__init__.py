@@ -8,6 +8,13 @@ from .attributes import (
     ProfileCustomAttributes,
     ProfileDates,
 )
+from .commerce import (
+    ProfileAggregations,
+    ProfileInteractions,
+    ProfileOrders,
+    ProfileTransactionClaims,
+    ProfileTransactions,
+)
 from .identities import ProfileIdentities
 from .labels import ProfileStatuses, ProfileTags
 from .profiles import Profiles
@@ -15,14 +22,19 @@ from .regions import ProfileRegions
 
 __all__ = [
     "ProfileAddresses",
+    "ProfileAggregations",
     "ProfileAppearance",
     "ProfileAttributes",
     "ProfileComms",
     "ProfileCustomAttributes",
     "ProfileDates",
     "ProfileIdentities",
+    "ProfileInteractions",
+    "ProfileOrders",
     "ProfileRegions",
     "ProfileStatuses",
     "ProfileTags",
+    "ProfileTransactionClaims",
+    "ProfileTransactions",
     "Profiles",
 ]

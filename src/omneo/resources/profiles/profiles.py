@@ -14,6 +14,7 @@ from ..._resource import (
     GetMixin,
     ListMixin,
     M,
+    PageRequest,
     Params,
     Request,
     data,
@@ -21,6 +22,7 @@ from ..._resource import (
     empty,
     endpoint,
     full,
+    page,
 )
 from ..._utils import to_jsonable
 from ...errors import APIStatusError, ValidationError
@@ -34,9 +36,17 @@ from ...types import (
     Profile,
     ProfileRef,
     ProfileType,
+    TransactionProductVariant,
 )
 from .addresses import ProfileAddresses
 from .attributes import ProfileAttributes
+from .commerce import (
+    ProfileAggregations,
+    ProfileInteractions,
+    ProfileOrders,
+    ProfileTransactionClaims,
+    ProfileTransactions,
+)
 from .identities import ProfileIdentities
 from .labels import ProfileStatuses, ProfileTags
 from .regions import ProfileRegions
@@ -104,6 +114,11 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
         self.regions: ProfileRegions[M] = ProfileRegions(client)
         self.statuses: ProfileStatuses[M] = ProfileStatuses(client)
         self.tags: ProfileTags[M] = ProfileTags(client)
+        self.transactions: ProfileTransactions[M] = ProfileTransactions(client)
+        self.orders: ProfileOrders[M] = ProfileOrders(client)
+        self.interactions: ProfileInteractions[M] = ProfileInteractions(client)
+        self.transaction_claims: ProfileTransactionClaims[M] = ProfileTransactionClaims(client)
+        self.aggregations: ProfileAggregations[M] = ProfileAggregations(client)
 
     @endpoint
     def create(self, body: Body, *, retry_mobile_secondary: bool = False) -> Request[Profile]:
@@ -219,6 +234,14 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
         ``match_criteria`` is ``"email"`` or an identity handle."""
         body = {"match_criteria": match_criteria, "profiles": list(profiles)}
         return full("POST", self._at("batch"), Envelope[BatchQueued], body=body)
+
+    @endpoint
+    def transaction_products(
+        self, profile_id: ID, params: Params | None = None
+    ) -> PageRequest[TransactionProductVariant]:
+        """GET /profiles/{id}/transaction-products → a page of the variants the profile bought, with
+        purchase and refund counts."""
+        return page(self._at(profile_id, "transaction-products"), TransactionProductVariant, params)
 
     @endpoint
     def trigger_custom_event(self, profile_id: ID, body: Body) -> Request[Any]:
