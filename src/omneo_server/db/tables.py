@@ -541,8 +541,10 @@ class Order(_Sale, TenantScoped, Base):
     profile_id: Mapped[str | None] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     due_date: Mapped[datetime | None] = mapped_column(DateTime)
-    items: Mapped[list[OrderItem]] = relationship(cascade="all, delete-orphan", order_by="OrderItem.id")
-    location: Mapped[Location | None] = relationship()
+    items: Mapped[list[OrderItem]] = relationship(
+        cascade="all, delete-orphan", order_by="OrderItem.id", lazy="selectin"
+    )
+    location: Mapped[Location | None] = relationship(lazy="selectin")
 
 
 class OrderItem(_SaleItem, TenantScoped, Base):
@@ -566,8 +568,10 @@ class Transaction(_Sale, TenantScoped, Base):
     linked_receipt_ref: Mapped[str | None] = mapped_column(String(255))
     need_action: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    items: Mapped[list[TransactionItem]] = relationship(cascade="all, delete-orphan", order_by="TransactionItem.id")
-    location: Mapped[Location | None] = relationship()
+    items: Mapped[list[TransactionItem]] = relationship(
+        cascade="all, delete-orphan", order_by="TransactionItem.id", lazy="selectin"
+    )
+    location: Mapped[Location | None] = relationship(lazy="selectin")
 
 
 class TransactionItem(_SaleItem, TenantScoped, Base):
@@ -628,5 +632,6 @@ class Aggregation(Base):
     systems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Net spend and visits per location id, for most-transacted / most-spend locations.
     locations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    brands: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Items bought per brand (a count, so returns can take a brand away again).
+    brands: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)

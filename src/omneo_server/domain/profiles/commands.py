@@ -3,7 +3,7 @@ appends the events it causes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,8 @@ from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps
 
 PHONE_TAKEN = "The phone number exists"
+#: Other domains move what they own from a merged-away profile to the winner: ``(session, ctx, loser, winner)``.
+MERGE_HOOKS: list[Callable[[AsyncSession, Ctx, str, str], Awaitable[None]]] = []
 SCALARS = [
     "title",
     "first_name",
@@ -563,6 +565,8 @@ async def merge(session: AsyncSession, ctx: Ctx, winner_id: str, loser_id: str) 
             await session.delete(field)
         else:
             field.owner_id = winner.id
+    for hook in MERGE_HOOKS:
+        await hook(session, ctx, loser.id, winner.id)
     loser.profile_type = "deleted"
     loser.deleted_at = clock.now()
     await _touch(session, loser)

@@ -1,0 +1,1 @@
+"""Commerce: transactions (immutable sales and returns), orders, claims and aggregations."""

@@ -1,0 +1,144 @@
+"""What orders and transactions share: resolving the profile, location and products a sale names,
+checking its lines add up, and rendering it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omneo_server.db import tables as t
+from omneo_server.domain.commerce.schemas import ItemIn, SaleIn
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.crud import render_columns
+from omneo_server.domain.errors import Invalid, NotFound
+from omneo_server.domain.profiles import commands as profiles
+
+CENT = Decimal("0.01")
+RETURN_TYPES = ("return", "exchange")
+
+
+async def resolve_profile(session: AsyncSession, ctx: Ctx, body: SaleIn) -> str | None:
+    """``profile_id`` is a UUID, an email (``profile_id_handle=email``) or an identity identifier."""
+    if body.profile_id is None:
+        return None
+    try:
+        if body.profile_id_handle is None:
+            profile = await profiles.get(session, ctx, body.profile_id)
+        elif body.profile_id_handle == "email":
+            found = await profiles.find_contact(session, ctx, body.profile_id, None)
+            if found is None:
+                raise NotFound("Profile")
+            profile = found
+        else:
+            profile = await profiles.get_by_identity(session, ctx, body.profile_id_handle, body.profile_id)
+    except (NotFound, Invalid):
+        raise Invalid.field("profile_id", "The selected profile is invalid.") from None
+    return profile.id
+
+
+async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> int | None:
+    """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
+    if key is None:
+        return None
+    base = select(t.Location.id).where(t.Location.tenant_id == ctx.tenant_id)
+    text = str(key)
+    candidates = [t.Location.external_id == text, t.Location.external_code == text]
+    if text.isdigit() and int(text) < 2**31:
+        candidates.insert(0, t.Location.id == int(text))
+    for condition in candidates:
+        found = (await session.execute(base.where(condition).limit(1))).scalar_one_or_none()
+        if found is not None:
+            return found
+    raise Invalid.field("location_id", "The selected location is invalid.")
+
+
+def is_return(body: SaleIn) -> bool:
+    return (body.type or "").lower() in RETURN_TYPES or body.total < 0
+
+
+def check_lines(body: SaleIn) -> None:
+    """Negative lines only on returns; the lines add up to the total (to the cent per line)."""
+    errors: dict[str, list[str]] = {}
+    returning = is_return(body)
+    for index, item in enumerate(body.items):
+        if item.quantity < 0 and not (returning or item.is_return):
+            errors[f"items.{index}.quantity"] = ["A negative quantity is only allowed on a return."]
+    live = [i for i in body.items if not i.is_void]
+    if live:
+        lines = sum((i.price_sell * i.quantity for i in live), Decimal("0")) + (body.rounding or Decimal("0"))
+        if abs(lines - body.total) > CENT * len(live):
+            errors["total"] = [f"The total {body.total} does not match the items, which come to {lines}."]
+    if errors:
+        raise Invalid(errors)
+
+
+async def item_values(
+    session: AsyncSession, ctx: Ctx, items: Sequence[ItemIn], returning: bool
+) -> list[dict[str, Any]]:
+    """Column values per line, with catalogue variants resolved (an unknown variant id is a 422;
+    a SKU the catalogue doesn't know is kept as sent)."""
+    skus = {i.product_variant_sku or i.sku for i in items if i.product_variant_sku or i.sku}
+    ids = {i.product_variant_id for i in items if i.product_variant_id}
+    externals = {i.variant_external_id for i in items if i.variant_external_id}
+    variants: list[t.ProductVariant] = []
+    if skus or ids or externals:
+        stmt = select(t.ProductVariant).where(
+            t.ProductVariant.tenant_id == ctx.tenant_id,
+            or_(
+                t.ProductVariant.sku.in_(skus),
+                t.ProductVariant.id.in_(ids),
+                t.ProductVariant.external_id.in_(externals),
+            ),
+        )
+        variants = list((await session.execute(stmt)).scalars())
+    by_id = {v.id: v for v in variants}
+    by_sku = {v.sku: v for v in variants}
+    by_external = {v.external_id: v for v in variants if v.external_id}
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        if item.product_variant_id is not None and item.product_variant_id not in by_id:
+            raise Invalid.field(f"items.{index}.product_variant_id", "The selected product variant is invalid.")
+        if item.product_variant_sku is not None and item.product_variant_sku not in by_sku:
+            raise Invalid.field(f"items.{index}.product_variant_sku", "The selected product variant is invalid.")
+        variant = (
+            by_id.get(item.product_variant_id or -1)
+            or by_sku.get(item.product_variant_sku or item.sku or "")
+            or by_external.get(item.variant_external_id or "")
+        )
+        values = item.model_dump(exclude={"product_variant_sku", "is_return"})
+        values["is_return"] = bool(item.is_return) or (returning and item.quantity < 0)
+        if variant is not None:
+            values.update(product_variant_id=variant.id, product_id=variant.product_id, sku=item.sku or variant.sku)
+        out.append(values)
+    return out
+
+
+def render_item(item: Any) -> dict[str, Any]:
+    return render_columns(item)
+
+
+def render_sale(sale: Any) -> dict[str, Any]:
+    out = render_columns(sale)
+    out["items"] = [render_item(i) for i in sale.items]
+    out["location"] = render_columns(sale.location) if sale.location is not None else None
+    out["custom_fields"] = []
+    return out
+
+
+async def get_sale(session: AsyncSession, ctx: Ctx, table: Any, sale_id: Any, label: str) -> Any:
+    try:
+        key = int(sale_id)
+    except (TypeError, ValueError):
+        raise NotFound(label) from None
+    if not 0 < key < 2**31:
+        raise NotFound(label)
+    row = (
+        await session.execute(select(table).where(table.tenant_id == ctx.tenant_id, table.id == key))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(label)
+    return row

@@ -1,0 +1,136 @@
+"""Request bodies of orders and transactions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from omneo_server.domain.custom_fields import CustomFieldIn
+from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
+
+Amount = Decimal
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ItemIn(Body):
+    name: Name
+    quantity: int = Field(ge=-100_000, le=100_000)
+    price_current: Decimal = Field(**MONEY)  # type: ignore[call-overload]
+    price_sell: Decimal = Field(**MONEY)  # type: ignore[call-overload]
+    price_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    price_margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    price_tax: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    department: Name | None = None
+    discounts: Any = None
+    external_id: Name | None = None
+    sku: Name | None = None
+    variant_external_id: Name | None = None
+    product_variant_id: int | None = None
+    product_variant_sku: Name | None = None
+    is_void: bool = False
+    is_return: bool | None = None
+    meta: Any = None
+
+    @field_validator("quantity")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("The quantity must not be zero.")
+        return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("The timezone must be a valid IANA timezone (e.g. Australia/Melbourne).") from None
+    return value
+
+
+class SaleIn(Body):
+    """What orders and transactions share."""
+
+    profile_id: str | None = Field(None, max_length=255)
+    profile_id_handle: Handle | None = None
+    external_id: Name | None = None
+    external_order_id: Name | None = None
+    order_number: Name | None = None
+    receipt_ref: Name | None = None
+    receipt_email: Name | None = None
+    receipt_is_email: bool = False
+    transacted_at: Timestamp
+    timezone: str = Field(max_length=64)
+    total: Decimal = Field(**MONEY)  # type: ignore[call-overload]
+    total_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    rounding: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    currency_rate: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=6)
+    is_void: bool = False
+    type: Name | None = None
+    status: Name | None = None
+    location_id: int | str | None = None
+    staff_id: int | None = None
+    redemption_id: int | None = None
+    systems: list[Handle] = []
+    tags: list[Name] = []
+    payments: list[dict[str, Any]] = []
+    fees: list[Any] = []
+    meta: Any = None
+    items: list[ItemIn] = Field(max_length=1000)
+    custom_fields: list[CustomFieldIn] = []
+
+    _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+
+class TransactionIn(SaleIn):
+    linked_receipt_ref: Name | None = None
+    need_action: bool = False
+    order_id: int | None = None
+
+
+class TransactionUpsert(TransactionIn):
+    """``update-create``: match by ``id`` or by ``external_id`` within the system."""
+
+    id: int | None = None
+    delete_existing_items: bool = False
+
+
+class TransactionUpdate(Body):
+    """``PUT /transactions/{id}``: only what describes the sale may change, never what was sold."""
+
+    model_config = Body.model_config | {"extra": "allow"}
+    status: Name | None = None
+    tags: list[Name] | None = None
+    meta: Any = None
+    need_action: bool | None = None
+    is_void: bool | None = None
+    receipt_email: Name | None = None
+    receipt_is_email: bool | None = None
+    order_id: int | None = None
+    order_number: Name | None = None
+    linked_receipt_ref: Name | None = None
+    custom_fields: list[CustomFieldIn] | None = None
+
+
+class OrderIn(SaleIn):
+    due_date: Timestamp | None = None
+
+
+class EventTriggerIn(Body):
+    event: str = Field(pattern=r"^transaction\.(sync|recalculate)$")
+
+
+class ClaimIn(Body):
+    transaction_receipt_ref: Name | None = None
+    transaction_external_id: Name | None = None
+    transaction_transacted_at: Timestamp | None = None
+    transaction_timezone: str | None = Field(None, max_length=64)
+    transaction_total: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    transaction_location_external_code: Name | None = None
+
+
+__all__ = ["Amount", "Text"]
