@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
 from omneo_server.api.routes import custom_fields, platform, profiles
+from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
 from omneo_server.settings import Settings, load_settings
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     errors.install(app)
     app.add_middleware(errors.RequestGuard, limit=settings.max_body_bytes)
+    app.add_middleware(id_api.IdGateway, body_limit=settings.max_body_bytes)  # /id/api/v1 → admin routes
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -52,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(profiles.identities)
     api.include_router(custom_fields.router)
     app.include_router(api)
+    app.include_router(id_api.router)
     return app

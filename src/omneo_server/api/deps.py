@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from fastapi import Request
 
@@ -31,10 +32,43 @@ def bearer(request: Request) -> str:
     return token.strip()
 
 
+#: Request-scope key under which the ID gateway (``api/routes/id.py``) puts a verified ID token's
+#: principal. Only the gateway sets it; a client cannot, so an ID token alone is never an admin token.
+ID_PRINCIPAL = "omneo.id_principal"
+
+
+@dataclass(frozen=True)
+class IdPrincipal:
+    """Who an ID request acts as: one profile (``None`` when anonymous) of one tenant, with only
+    the profile scopes the ID API grants."""
+
+    tenant_id: int
+    profile_id: str | None
+    scopes: frozenset[str]
+
+    @property
+    def actor(self) -> str:
+        return f"id:{self.profile_id or 'anonymous'}"
+
+
+def id_principal(request: Request) -> IdPrincipal | None:
+    value = request.scope.get(ID_PRINCIPAL)
+    return value if isinstance(value, IdPrincipal) else None
+
+
 def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
-    """A dependency that authenticates the admin token and checks it holds ``scope``."""
+    """A dependency that authenticates the admin token and checks it holds ``scope``.
+
+    A request re-dispatched by the ID gateway carries an ``IdPrincipal`` instead: it is served with
+    that principal's tenant and scopes, and never by a route that accepts any token (``scope=None``).
+    """
 
     async def dependency(request: Request) -> Ctx:
+        principal = id_principal(request)
+        if principal is not None:
+            if scope is None or not scope_allows(principal.scopes, scope):
+                raise Forbidden("This route is not available to ID tokens.")
+            return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
         token = bearer(request)
         credential = credentials.get(hash_token(token))
         if credential is None:

@@ -1,0 +1,464 @@
+"""The ID API (``/id/api/v1``): profile-scoped tokens for storefronts.
+
+* ``POST /auth/token`` (admin token with ``create-id-tokens``) mints an ID token for a profile, by
+  UUID or by identity, or an anonymous one.
+* ``/profiles/me[/...]`` is the admin ``/api/v3/profiles/{pid}[/...]`` with ``pid`` taken from the
+  token: ``IdGateway`` verifies the token, checks the (method, sub-path) pair against ``ALLOWED``
+  (the sub-routes id-api.md exposes), refuses bodies that name another profile, and re-dispatches the
+  request inside the same app with an ``IdPrincipal`` that holds only profile scopes. One
+  implementation underneath: the admin routes serve both APIs.
+* ``POST /profiles`` with an anonymous token creates a profile, or on a match by email or mobile
+  updates only its comms attributes.
+* ``GET /locations[/...]`` is the admin locations listing, read-only, for store finders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from omneo_server.api import render
+from omneo_server.api.deps import ID_PRINCIPAL, IdPrincipal, database, id_principal, requires, settings
+from omneo_server.api.errors import error
+from omneo_server.db.engine import Database
+from omneo_server.domain import id_tokens
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from omneo_server.domain.inputs import Body
+from omneo_server.domain.profiles import commands as cmd
+from omneo_server.domain.profiles import schemas as s
+from omneo_server.domain.profiles.render import render_comms
+from omneo_server.wire import loads
+
+PREFIX = "/id/api/v1"
+ADMIN_PREFIX = "/api/v3"
+
+#: What a profile's ID token may do on its own profile (``requires`` checks these on the admin
+#: routes). Creating incentives (achievements, tier assignment) is deliberately absent: those admin
+#: routes refuse ID tokens even though id-api.md lists the paths.
+PROFILE_SCOPES = frozenset(
+    {
+        "read-profiles",
+        "update-profiles",
+        "delete-profiles",
+        "read-transactions",
+        "update-transactions",
+        "read-orders",
+        "read-interactions",
+        "delete-interactions",
+        *(
+            f"read-{r}"
+            for r in (
+                "rewards",
+                "points",
+                "tiers",
+                "benefits",
+                "credits",
+                "ledgers",
+                "redemptions",
+                "balances",
+                "achievements",
+                "connections",
+                "product-lists",
+            )
+        ),
+        "update-connections",
+        "create-product-lists",
+        "update-product-lists",
+        "delete-product-lists",
+        "claim-benefits",
+        "redeem-benefits",
+        "redeem-credits",
+        "redeem-strategy",
+    }
+)
+ANONYMOUS_SCOPES = frozenset({"create-profiles"})
+LOCATION_SCOPES = frozenset({"read-locations"})
+
+# --- the /profiles/me allowlist (id-api.md §3 and §4); ``*`` is one path segment ------------------
+
+_ROUTES: dict[str, tuple[str, ...]] = {
+    "GET": (
+        "",
+        "resync",
+        "transaction-products",
+        "achievements",
+        "achievements/*/achievement-points",
+        "addresses",
+        "addresses/*",
+        "aggregations",
+        "aggregations/calculate",
+        "attributes/appearance",
+        "attributes/comms",
+        "attributes/custom",
+        "attributes/custom/*",
+        "attributes/dates",
+        "balances",
+        "benefits",
+        "benefits/*",
+        "redeemable_benefits",
+        "connections",
+        "connections/*/profileInfo",
+        "credits",
+        "identities",
+        "identities/*",
+        "identities/id/*",
+        "interactions",
+        "interactions/*",
+        "ledgers",
+        "ledgers/*",
+        "lists",
+        "lists/*",
+        "lists/*/custom-fields",
+        "lists/*/custom-fields/*",
+        "lists/*/items",
+        "lists/*/items/*",
+        "reservations",
+        "orders",
+        "orders/*",
+        "group_orders",
+        "points",
+        "points/*",
+        "redemptions",
+        "redemptions/*",
+        "redemptions/*/*/count",
+        "regions",
+        "rewards",
+        "rewards/*",
+        "tiers",
+        "tiers/calculate",
+        "tiers/points",
+        "transactions",
+        "transactions/*",
+        "transactions/claims",
+        "transactions/claims/*",
+        "find-transactions",
+        "group_transactions",
+        "transactionitems/list/unassigned",
+        "transactionitems/list/assigned",
+    ),
+    "PUT": (
+        "",
+        "comms",
+        "update-type",
+        "addresses/*",
+        "attributes/appearance",
+        "attributes/comms",
+        "attributes/custom/*",
+        "attributes/dates",
+        "benefits/*",
+        "connections/*",
+        "identities/*",
+        "identities/id/*",
+        "lists/*",
+        "lists/*/custom-fields/*",
+        "lists/*/items/*",
+        "regions/*",
+    ),
+    "POST": (
+        "redeem",
+        "achievements",
+        "addresses",
+        "benefits/*/redeem",
+        "benefits/claim",
+        "benefits/claim-redeem",
+        "credits/*/redeem",
+        "identities",
+        "lists",
+        "lists/*/custom-fields",
+        "lists/*/items",
+        "lists/*/custom",
+        "lists/*/shares",
+        "regions",
+        "tiers/assign",
+        "transactions/claims",
+        "transactions/items/*/list-item",
+    ),
+    "DELETE": (
+        "",
+        "purge",
+        "addresses/*",
+        "attributes/custom/*",
+        "attributes/dates/*",
+        "benefits/*",
+        "identities/*",
+        "identities/id/*",
+        "interactions/*",
+        "lists/*",
+        "lists/*/custom-fields/*",
+        "lists/*/items/*",
+        "lists/*/shares/*",
+        "regions/*",
+        "transactions/claims/*",
+    ),
+}
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
+    alternatives = (re.escape(p).replace(r"\*", "[^/]+") for p in patterns)
+    return re.compile("^(?:" + "|".join(alternatives) + ")$")
+
+
+ALLOWED: dict[str, re.Pattern[str]] = {method: _compile(paths) for method, paths in _ROUTES.items()}
+_LOCATIONS = re.compile(r"^(?:|[^/]+|[^/]+/(?!custom-fields$)[^/]+)$")
+
+#: Keys an ID request body may not carry: they would name another profile (or merge one in).
+SMUGGLING_KEYS = frozenset(
+    {"profile_id", "loser_id", "winner_id", "source_profile_id", "destination_profile_id", "profile_ids"}
+)
+#: Top-level keys an ID body may not carry: the record's own id, and the labels that grant
+#: privileges in reactions and benefit conditions (managed by the brand, not the customer).
+TOP_LEVEL_KEYS = frozenset({"id", "statuses", "tags"})
+#: Anonymous sign-up may not claim identities or choose a type either.
+ANONYMOUS_KEYS = frozenset({"identities", "profile_type", "joined_staff_id", "preferred_staff_id"})
+
+
+def allowed(method: str, rest: str) -> bool:
+    pattern = ALLOWED.get(method)
+    return pattern is not None and pattern.match(rest) is not None
+
+
+def _smuggled(value: Any, top: bool, forbidden_top: frozenset[str]) -> str | None:
+    """The first key naming another record, anywhere in a JSON body."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in SMUGGLING_KEYS or (top and key in forbidden_top):
+                return str(key)
+            found = _smuggled(item, False, forbidden_top)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _smuggled(item, False, forbidden_top)
+            if found is not None:
+                return found
+    return None
+
+
+# --- the gateway -----------------------------------------------------------------------------------
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = bytes(value).decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+def _without_identity_query(query_string: bytes) -> bytes:
+    """Drop ``identity[...]`` keys: the admin routes resolve ``{profile_id}`` by identity with them."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not (k == "identity" or k.startswith("identity["))]
+    return urlencode(kept).encode("latin-1")
+
+
+class IdGateway:
+    """ASGI middleware in front of the app: serves ``/id/api/v1`` by verifying the ID token and
+    re-dispatching into the admin routes (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, body_limit: int = 1024 * 1024) -> None:
+        self.app = app
+        self.body_limit = body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.pop(ID_PRINCIPAL, None)
+        path: str = scope["path"]
+        if not path.startswith(PREFIX + "/") or path in (f"{PREFIX}/auth/token", f"{PREFIX}/auth/token/"):
+            await self.app(scope, receive, send)
+            return
+        route = path[len(PREFIX) :].rstrip("/")
+        method: str = scope["method"]
+        db: Database = scope["app"].state.db
+        token = _bearer(scope)
+        try:
+            if token is None:
+                raise Unauthenticated()
+            verified = await id_tokens.verify(db.read, token)
+        except Unauthenticated:
+            await error(401, "Unauthenticated.")(scope, receive, send)
+            return
+
+        if route == "/profiles":
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, ANONYMOUS_SCOPES)
+            forbidden = TOP_LEVEL_KEYS | ANONYMOUS_KEYS
+            await self._forward(scope, receive, send, path, principal, forbidden, None)
+        elif route == "/profiles/me" or route.startswith("/profiles/me/"):
+            if verified.profile_id is None:
+                await error(404, "Profile not found.")(scope, receive, send)
+                return
+            rest = route[len("/profiles/me") :].lstrip("/")
+            if not allowed(method, rest):
+                known = any(allowed(m, rest) for m in ALLOWED)
+                status, message = (405, "Method not allowed.") if known else (404, "Not found.")
+                await error(status, message)(scope, receive, send)
+                return
+            target = f"{ADMIN_PREFIX}/profiles/{verified.profile_id}" + (f"/{rest}" if rest else "")
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, PROFILE_SCOPES)
+            public = (f"{ADMIN_PREFIX}/profiles/{verified.profile_id}", f"{PREFIX}/profiles/me")
+            await self._forward(scope, receive, send, target, principal, TOP_LEVEL_KEYS, public)
+        elif route == "/locations" or route.startswith("/locations/"):
+            rest = route[len("/locations") :].lstrip("/")
+            if method != "GET" or not _LOCATIONS.match(rest):
+                status, message = (405, "Method not allowed.") if _LOCATIONS.match(rest) else (404, "Not found.")
+                await error(status, message)(scope, receive, send)
+                return
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, LOCATION_SCOPES)
+            public = (f"{ADMIN_PREFIX}/locations", f"{PREFIX}/locations")
+            await self._forward(scope, receive, send, ADMIN_PREFIX + route, principal, frozenset(), public)
+        else:
+            await error(404, "Not found.")(scope, receive, send)
+
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        target: str,
+        principal: IdPrincipal,
+        forbidden_top: frozenset[str],
+        public: tuple[str, str] | None,
+    ) -> None:
+        """Re-dispatch to ``target`` as ``principal``, after checking the body; rewrite admin URLs in
+        the answer (page links) back to their public ID form."""
+        replay, body = await self._buffer(receive)
+        if body:
+            try:
+                parsed = loads(body)
+            except ValueError:
+                parsed = None  # the route answers malformed JSON itself
+            key = _smuggled(parsed, True, forbidden_top)
+            if key is not None:
+                message = f"The {key} field cannot be set with an ID token."
+                await error(422, message, {key: [message]})(scope, receive, send)
+                return
+        inner = dict(scope)
+        inner["path"] = target
+        inner["raw_path"] = quote(target).encode("latin-1")
+        inner["query_string"] = _without_identity_query(scope.get("query_string", b""))
+        inner[ID_PRINCIPAL] = principal
+        await self.app(inner, replay, send if public is None else _rewriting(send, public))
+
+    async def _buffer(self, receive: Receive) -> tuple[Receive, bytes]:
+        """Read the request body (up to just past the limit; the body guard answers anything larger)
+        and a ``receive`` that replays it."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False) or size > self.body_limit:
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        return replay, body if size <= self.body_limit else b""
+
+
+def _rewriting(send: Send, public: tuple[str, str]) -> Send:
+    """A ``send`` that writes ``public[0]`` URLs as ``public[1]`` in JSON answers (page links)."""
+    admin, shown = public[0].encode(), public[1].encode()
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+            if b"application/json" not in content_type:
+                await send(message)
+                return
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks).replace(admin, shown)
+        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+# --- routes served under /id/api/v1 ------------------------------------------------------------------
+
+router = APIRouter(prefix=PREFIX, tags=["id"])
+
+
+class TokenIn(Body):
+    """``{id, id_handle?}``: a profile UUID, or an identity identifier with its handle; no ``id``
+    (or an empty one) asks for an anonymous token."""
+
+    id: str | int | None = None
+    id_handle: str | None = None
+
+
+@router.post("/auth/token")
+async def auth_token(body: TokenIn, request: Request, ctx: Ctx = Depends(requires("create-id-tokens"))) -> Response:
+    identifier = "" if body.id is None else str(body.id).strip()
+    async with database(request).read() as session:
+        profile_id: str | None = None
+        if identifier and body.id_handle:
+            profile_id = (await cmd.get_by_identity(session, ctx, body.id_handle, identifier)).id
+        elif identifier:
+            if not re.fullmatch(r"[0-9a-fA-F-]{32,36}", identifier):
+                raise NotFound("Profile")
+            profile_id = (await cmd.get(session, ctx, identifier.lower())).id
+        tenant = await id_tokens.tenant_row(session, ctx.tenant_id)
+    token, exp = id_tokens.mint(tenant, profile_id, ctx.settings.id_token_ttl_seconds)
+    return render.data({"token": token, "exp": exp})
+
+
+def _anonymous(request: Request) -> Ctx:
+    principal = id_principal(request)
+    if principal is None:
+        raise Unauthenticated()
+    if principal.profile_id is not None:
+        raise Forbidden("Only anonymous ID tokens create profiles; use /profiles/me.")
+    return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
+
+
+def _comms_only(body: s.ProfileFields) -> s.ProfileFields:
+    given = body.model_dump(exclude_unset=True)
+    comms: dict[str, Any] = {}
+    if given.get("comms_attributes") is not None:
+        comms["comms_attributes"] = given["comms_attributes"]
+    attributes = given.get("attributes") or {}
+    if isinstance(attributes.get("comms"), dict):
+        comms["attributes"] = {"comms": attributes["comms"]}
+    return s.ProfileFields.model_validate(comms)
+
+
+@router.post("/profiles", status_code=201)
+async def anonymous_profile(body: s.ProfileFields, request: Request, ctx: Ctx = Depends(_anonymous)) -> Response:
+    """Sign-up with an anonymous token: a live profile with this email or mobile only has its comms
+    attributes updated (and answers just its id and comms, 200); otherwise a profile is created (201)."""
+    async with database(request).write() as session:
+        existing = await cmd.find_contact(session, ctx, body.email, body.mobile_phone)
+        if existing is not None:
+            profile = await cmd.update(session, ctx, existing, _comms_only(body))
+            return render.data({"id": profile.id, "attributes": {"comms": render_comms(profile)}})
+        if not body.email:
+            raise Invalid.field("email", "The email field is required.")
+        profile = await cmd.create(session, ctx, body)
+        return render.data(await cmd.render(session, ctx, profile), status_code=201)
