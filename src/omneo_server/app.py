@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
-from omneo_server.api.routes import custom_fields, platform, profiles
+from omneo_server.api.routes import catalogue, custom_fields, platform, profiles
 from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
 from omneo_server.settings import Settings, load_settings
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(profiles.router)
     api.include_router(profiles.identities)
     api.include_router(custom_fields.router)
+    api.include_router(catalogue.router)
+    api.include_router(catalogue.profile_interactions)
     app.include_router(api)
     app.include_router(id_api.router)
     return app

@@ -305,7 +305,7 @@ def test_duplicate_is_422(tenant: TenantInfo) -> None:
     fails(api.post("/tenants/custom-fields", json=field("ns", "h", "string", "again")), 422)
 
 
-@pytest.mark.parametrize("model", ["location", "transaction", "product_list", "banana"])
+@pytest.mark.parametrize("model", ["share", "transaction", "product_list", "banana"])
 def test_unknown_model_is_404(tenant: TenantInfo, model: str) -> None:
     api = client(tenant)
     for response in (

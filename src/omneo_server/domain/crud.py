@@ -110,9 +110,12 @@ async def get_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any) -> R
 async def check_unique(
     session: AsyncSession, ctx: Ctx, res: Resource, values: Mapping[str, Any], exclude: Row = None
 ) -> None:
-    """Answer a clash as a 422 naming the field (the unique index is the final guard)."""
+    """Answer a clash as a 422 naming the field (the unique index is the final guard). A group whose
+    values are all null constrains nothing (unique indexes let nulls repeat)."""
     by_name = _columns_by_name(res.table)
     for group in res.unique:
+        if all(values.get(name) is None for name in group):
+            continue
         stmt = _tenant_select(res, ctx)
         for name in group:
             stmt = stmt.where(getattr(res.table, by_name[name]) == values.get(name))

@@ -127,9 +127,9 @@ def _match_profile(raw: str) -> ColumnElement[bool] | None:
     return None if profile_id is None else t.Profile.id == profile_id
 
 
-#: The owners whose tables exist. The API also names credit, credit_definition, location, order,
+#: The owners whose tables exist. The API also names credit, credit_definition, order,
 #: organisation, product, product_list, role_definition, share and transaction: those answer
-#: "Unknown model type" until their tables exist (add them here then).
+#: "Unknown model type" until they are added here.
 OWNERS: dict[str, OwnerKind] = {
     "profile": OwnerKind(
         "Profile",
@@ -149,6 +149,11 @@ OWNERS: dict[str, OwnerKind] = {
         "Status",
         lambda ctx: select(t.Status.id).where(t.Status.tenant_id == ctx.tenant_id),
         _match_int(t.Status.id),
+    ),
+    "location": OwnerKind(
+        "Location",
+        lambda ctx: select(t.Location.id).where(t.Location.tenant_id == ctx.tenant_id),
+        _match_int(t.Location.id),
     ),
     "tenant": OwnerKind(
         "Tenant",
