@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
-from omneo_server.api.routes import catalogue, custom_fields, platform, profiles
+from omneo_server.api.routes import catalogue, commerce, custom_fields, platform, profiles
 from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
 from omneo_server.settings import Settings, load_settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(platform.router)
+    api.include_router(commerce.router)
     api.include_router(profiles.router)
     api.include_router(profiles.identities)
     api.include_router(custom_fields.router)

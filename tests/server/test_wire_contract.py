@@ -27,8 +27,13 @@ def test_pages_are_laravel_shaped_with_default_size_15(api: Api) -> None:
     assert len(body["data"]) == 15
     meta = body["meta"]
     assert (meta["current_page"], meta["from"], meta["to"], meta["last_page"], meta["per_page"], meta["total"]) == (
-        1, 1, 15, 2, 15, 17,
-    )  # fmt: skip
+        1,
+        1,
+        15,
+        2,
+        15,
+        17,
+    )
     assert meta["path"].endswith("/api/v3/brands")
     assert body["links"]["prev"] is None and "page%5Bnumber%5D=2" in body["links"]["next"]
     second = httpx.get(body["links"]["next"], headers=api.http.headers).json()

@@ -13,9 +13,18 @@ Gender = Literal["male", "female", "withheld", "other"]
 ProfileType = Literal["temporary", "dependant", "incomplete", "pending", "system", "active", "deleted"]
 CHANNELS = ("email", "sms", "push", "phone", "post")
 TOPICS = (
-    "account", "benefits", "bookings", "bounced", "discover", "feedback",
-    "location", "optout", "promo", "reminders", "service",
-)  # fmt: skip
+    "account",
+    "benefits",
+    "bookings",
+    "bounced",
+    "discover",
+    "feedback",
+    "location",
+    "optout",
+    "promo",
+    "reminders",
+    "service",
+)
 VERIFIED = ("email", "sms", "phone", "post")
 Verification = Literal["not_sent", "sent", "delivered", "undelivered", "failed", "verified"]
 APPEARANCE_FIELDS = (
