@@ -27,13 +27,16 @@ from .errors import (
     RateLimitError,
     ValidationError,
 )
+from .id import ID, AsyncID
 from .pagination import AsyncPage, Page
 
 __all__ = [
+    "ID",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncID",
     "AsyncOmneo",
     "AsyncPage",
     "AuthenticationError",

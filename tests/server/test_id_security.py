@@ -271,7 +271,6 @@ def test_anonymous_tokens_only_create_or_upsert(
     assert jwt.decode(minted["token"], options={"verify_signature": False})["pid"] == "null"
     assert mint(tenant, id="")["token"]
     b = people["b"]
-    before = victim_state(api, b["id"])
     with id_client(tenant, minted["token"]) as http:
         for method, template in PROFILE_ROUTES:
             rest = next(_fill(template, _b_values(people)))
