@@ -195,3 +195,14 @@ def test_bad_transactions_are_422_and_write_nothing(
         client.transactions.create(body)
     assert field in exc.value.errors, exc.value.errors
     assert tenant.row_counts() == before
+
+
+def test_transaction_custom_fields(client: Omneo) -> None:
+    body = sale("20.00", custom_fields=[{"namespace": "pos", "handle": "lane", "type": "integer", "value": 4}])
+    tx = client.transactions.create(body)
+    assert [(f.namespace, f.handle, f.value) for f in tx.custom_fields or []] == [("pos", "lane", 4)]
+    client.transactions.custom_fields.update(tx.id, "pos", "lane", {"value": 5})
+    assert client.transactions.custom_fields.get(tx.id, "pos", "lane").value == 5
+    assert [f.value for f in client.transactions.get(tx.id).custom_fields or []] == [5]
+    with pytest.raises(NotFoundError):
+        client.transactions.custom_fields.get(999999, "pos", "lane")

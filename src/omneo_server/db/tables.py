@@ -545,6 +545,12 @@ class Order(_Sale, TenantScoped, Base):
         cascade="all, delete-orphan", order_by="OrderItem.id", lazy="selectin"
     )
     location: Mapped[Location | None] = relationship(lazy="selectin")
+    custom_fields: Mapped[list[CustomField]] = relationship(
+        primaryjoin="and_(CustomField.owner_type == 'order', foreign(CustomField.owner_id) == cast(Order.id, String))",
+        viewonly=True,
+        lazy="selectin",
+        order_by="(CustomField.namespace, CustomField.handle)",
+    )
 
 
 class OrderItem(_SaleItem, TenantScoped, Base):
@@ -572,6 +578,13 @@ class Transaction(_Sale, TenantScoped, Base):
         cascade="all, delete-orphan", order_by="TransactionItem.id", lazy="selectin"
     )
     location: Mapped[Location | None] = relationship(lazy="selectin")
+    custom_fields: Mapped[list[CustomField]] = relationship(
+        primaryjoin="and_(CustomField.owner_type == 'transaction', "
+        "foreign(CustomField.owner_id) == cast(Transaction.id, String))",
+        viewonly=True,
+        lazy="selectin",
+        order_by="(CustomField.namespace, CustomField.handle)",
+    )
 
 
 class TransactionItem(_SaleItem, TenantScoped, Base):

@@ -127,8 +127,8 @@ def _match_profile(raw: str) -> ColumnElement[bool] | None:
     return None if profile_id is None else t.Profile.id == profile_id
 
 
-#: The owners whose tables exist. The API also names credit, credit_definition, order,
-#: organisation, product, product_list, role_definition, share and transaction: those answer
+#: The owners whose tables exist. The API also names credit, credit_definition,
+#: organisation, product, product_list, role_definition and share: those answer
 #: "Unknown model type" until they are added here.
 OWNERS: dict[str, OwnerKind] = {
     "profile": OwnerKind(
@@ -154,6 +154,16 @@ OWNERS: dict[str, OwnerKind] = {
         "Location",
         lambda ctx: select(t.Location.id).where(t.Location.tenant_id == ctx.tenant_id),
         _match_int(t.Location.id),
+    ),
+    "transaction": OwnerKind(
+        "Transaction",
+        lambda ctx: select(t.Transaction.id).where(t.Transaction.tenant_id == ctx.tenant_id),
+        _match_int(t.Transaction.id),
+    ),
+    "order": OwnerKind(
+        "Order",
+        lambda ctx: select(t.Order.id).where(t.Order.tenant_id == ctx.tenant_id),
+        _match_int(t.Order.id),
     ),
     "tenant": OwnerKind(
         "Tenant",
@@ -266,9 +276,16 @@ async def find(session: AsyncSession, ctx: Ctx, owner: Owner, namespace: str, ha
 
 def _new(ctx: Ctx, owner: Owner, namespace: str, handle: str, kind: str, value: Any) -> t.CustomField:
     return t.CustomField(
-        tenant_id=ctx.tenant_id, owner_type=owner.type, owner_id=owner.id, namespace=namespace,
-        handle=handle, type=kind, value=custom_value(kind, value), version=1, is_index=False,
-    )  # fmt: skip
+        tenant_id=ctx.tenant_id,
+        owner_type=owner.type,
+        owner_id=owner.id,
+        namespace=namespace,
+        handle=handle,
+        type=kind,
+        value=custom_value(kind, value),
+        version=1,
+        is_index=False,
+    )
 
 
 def _revise(session: AsyncSession, row: t.CustomField, kind: str, value: Any) -> None:
@@ -279,9 +296,16 @@ def _revise(session: AsyncSession, row: t.CustomField, kind: str, value: Any) ->
 
 
 async def set_custom(
-    session: AsyncSession, ctx: Ctx, owner_type: str, owner_id: str, namespace: str, handle: str,
-    kind: str, value: Any, name: str | None = None,
-) -> t.CustomField:  # fmt: skip
+    session: AsyncSession,
+    ctx: Ctx,
+    owner_type: str,
+    owner_id: str,
+    namespace: str,
+    handle: str,
+    kind: str,
+    value: Any,
+    name: str | None = None,
+) -> t.CustomField:
     """Create or update a ``namespace:handle`` field, keeping the previous value as a version.
     (The profile attribute routes' upsert; it records no event of its own.)"""
     owner = Owner(owner_type, owner_id)
@@ -332,9 +356,13 @@ def _tenant_fields(ctx: Ctx) -> Select[Any]:
 async def list_fields(session: AsyncSession, ctx: Ctx, owner: Owner, query: ListQuery) -> Page:
     stmt = _tenant_fields(ctx).where(t.CustomField.owner_type == owner.type, t.CustomField.owner_id == owner.id)
     stmt = apply(
-        stmt, query, _FIELDS, _FIELDS, _TEXT,
+        stmt,
+        query,
+        _FIELDS,
+        _FIELDS,
+        _TEXT,
         default_sort=(t.CustomField.namespace, t.CustomField.handle, t.CustomField.id),
-    )  # fmt: skip
+    )
     return await paginate(session, stmt, query)
 
 

@@ -13,10 +13,10 @@ from starlette.responses import Response
 from omneo_server.api import render
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
+from omneo_server.api.routes.custom_fields import mount_owner_fields
 from omneo_server.api.routes.profiles import _find as find_profile
 from omneo_server.domain import catalogue as c
 from omneo_server.domain import crud
-from omneo_server.domain import custom_fields as cf
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource
 from omneo_server.domain.inputs import Body
@@ -36,53 +36,11 @@ def _scopes(resource: str) -> tuple[Any, ...]:
 
 # --- locations: custom fields and get-by-type first (three segments, like /locations/{idType}/{id}) ---
 
-LOCATION_FIELDS = "/locations/{location_id}/custom-fields"
 LOCATION_TAGS: list[str | Enum] = ["locations"]
 READ_LOCATIONS, _, UPDATE_LOCATIONS, _ = _scopes("locations")
 
 
-@router.get(LOCATION_FIELDS, tags=LOCATION_TAGS)
-async def list_location_fields(location_id: str, request: Request, ctx: Ctx = Depends(READ_LOCATIONS)) -> Response:
-    query = list_query(request, ctx)
-    async with database(request).read() as session:
-        result = await cf.list_fields(session, ctx, await cf.owner(session, ctx, "location", location_id), query)
-    return render.page(request, result, [cf.render(r) for r in result.rows])
-
-
-@router.post(LOCATION_FIELDS, tags=LOCATION_TAGS, status_code=201)
-async def create_location_field(
-    location_id: str, body: cf.CustomFieldIn, request: Request, ctx: Ctx = Depends(UPDATE_LOCATIONS)
-) -> Response:
-    async with database(request).write() as session:
-        row = await cf.create(session, ctx, await cf.owner(session, ctx, "location", location_id), body)
-        return render.data(cf.render(row), status_code=201)
-
-
-@router.get(f"{LOCATION_FIELDS}/{{key}}", tags=LOCATION_TAGS)
-async def get_location_field(
-    location_id: str, key: str, request: Request, ctx: Ctx = Depends(READ_LOCATIONS)
-) -> Response:
-    async with database(request).read() as session:
-        owner = await cf.owner(session, ctx, "location", location_id)
-        return render.data(cf.render(await cf.get(session, ctx, owner, key)))
-
-
-@router.put(f"{LOCATION_FIELDS}/{{key}}", tags=LOCATION_TAGS)
-async def update_location_field(
-    location_id: str, key: str, body: cf.CustomFieldUpdate, request: Request, ctx: Ctx = Depends(UPDATE_LOCATIONS)
-) -> Response:
-    async with database(request).write() as session:
-        row = await cf.update(session, ctx, await cf.owner(session, ctx, "location", location_id), key, body)
-        return render.data(cf.render(row))
-
-
-@router.delete(f"{LOCATION_FIELDS}/{{key}}", tags=LOCATION_TAGS, status_code=204)
-async def delete_location_field(
-    location_id: str, key: str, request: Request, ctx: Ctx = Depends(UPDATE_LOCATIONS)
-) -> Response:
-    async with database(request).write() as session:
-        await cf.remove(session, ctx, await cf.owner(session, ctx, "location", location_id), key)
-    return render.no_content()
+mount_owner_fields(router, "location", "/locations", "locations")
 
 
 @router.get("/locations/{id_type}/{key}", tags=LOCATION_TAGS)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from omneo_server.api import render
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
+from omneo_server.api.routes.custom_fields import mount_owner_fields
 from omneo_server.api.routes.profiles import _find as find_profile
 from omneo_server.db import tables as t
 from omneo_server.domain import events
@@ -95,6 +96,10 @@ async def queue_create_transaction(body: TransactionIn, request: Request, ctx: C
     async with database(request).write() as session:
         await txs.create(session, ctx, body)
     return _queued()
+
+
+mount_owner_fields(router, "transaction", "/transactions", "transactions")
+mount_owner_fields(router, "order", "/orders", "orders")
 
 
 @router.get("/transactions/{tx_id}")

@@ -123,3 +123,52 @@ async def delete_tenant_field(key: str, request: Request, ctx: Ctx = Depends(DEL
 async def tenant_field_versions(key: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     async with database(request).read() as session:
         return render.data(await cf.versions(session, ctx, cf.tenant_owner(ctx), key))
+
+
+def mount_owner_fields(target: APIRouter, model: str, base: str, resource: str) -> None:
+    """``{base}/{owner_id}/custom-fields[/{namespace}:{handle}]`` for one kind of owner (locations,
+    transactions, orders…), guarded by that resource's read/update scopes."""
+    read, update = requires(f"read-{resource}"), requires(f"update-{resource}")
+    path = f"{base}/{{owner_id}}/custom-fields"
+    tags: list[str | Enum] = [resource]
+
+    async def list_owned(owner_id: str, request: Request, ctx: Ctx = Depends(read)) -> Response:
+        query = list_query(request, ctx)
+        async with database(request).read() as session:
+            result = await cf.list_fields(session, ctx, await cf.owner(session, ctx, model, owner_id), query)
+        return render.page(request, result, [cf.render(r) for r in result.rows])
+
+    async def create_owned(
+        owner_id: str, body: cf.CustomFieldIn, request: Request, ctx: Ctx = Depends(update)
+    ) -> Response:
+        async with database(request).write() as session:
+            row = await cf.create(session, ctx, await cf.owner(session, ctx, model, owner_id), body)
+            return render.data(cf.render(row), status_code=201)
+
+    async def get_owned(owner_id: str, key: str, request: Request, ctx: Ctx = Depends(read)) -> Response:
+        async with database(request).read() as session:
+            owner = await cf.owner(session, ctx, model, owner_id)
+            return render.data(cf.render(await cf.get(session, ctx, owner, key)))
+
+    async def update_owned(
+        owner_id: str, key: str, body: cf.CustomFieldUpdate, request: Request, ctx: Ctx = Depends(update)
+    ) -> Response:
+        async with database(request).write() as session:
+            row = await cf.update(session, ctx, await cf.owner(session, ctx, model, owner_id), key, body)
+            return render.data(cf.render(row))
+
+    async def delete_owned(owner_id: str, key: str, request: Request, ctx: Ctx = Depends(update)) -> Response:
+        async with database(request).write() as session:
+            await cf.remove(session, ctx, await cf.owner(session, ctx, model, owner_id), key)
+        return render.no_content()
+
+    for method, route, handler, status in (
+        ("GET", path, list_owned, 200),
+        ("POST", path, create_owned, 201),
+        ("GET", f"{path}/{{key}}", get_owned, 200),
+        ("PUT", f"{path}/{{key}}", update_owned, 200),
+        ("DELETE", f"{path}/{{key}}", delete_owned, 204),
+    ):
+        target.add_api_route(
+            route, handler, methods=[method], tags=tags, status_code=status, name=f"{model}.custom_fields.{method}"
+        )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import events
+from omneo_server.domain import custom_fields, events
 from omneo_server.domain.commerce import sales
 from omneo_server.domain.commerce.schemas import ItemIn, OrderIn
 from omneo_server.domain.commerce.transactions import render as render_transaction
@@ -69,7 +69,11 @@ async def create(session: AsyncSession, ctx: Ctx, body: OrderIn) -> t.Order:
     order.items = [t.OrderItem(tenant_id=ctx.tenant_id, **_order_line(line)) for line in lines]
     session.add(order)
     await session.flush()
-    await session.refresh(order, ["items", "location"])
+    for field in body.custom_fields:
+        await custom_fields.set_custom(
+            session, ctx, "order", str(order.id), field.namespace, field.handle, field.type, field.value, field.name
+        )
+    await session.refresh(order, ["items", "location", "custom_fields"])
     events.record(session, ctx, "order.created", order.id, await render(session, order))
     return order
 

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
+from omneo_server.domain import custom_fields
 from omneo_server.domain.commerce.schemas import ItemIn, SaleIn
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
@@ -125,7 +126,7 @@ def render_sale(sale: Any) -> dict[str, Any]:
     out = render_columns(sale)
     out["items"] = [render_item(i) for i in sale.items]
     out["location"] = render_columns(sale.location) if sale.location is not None else None
-    out["custom_fields"] = []
+    out["custom_fields"] = [custom_fields.render(field) for field in sale.custom_fields]
     return out
 
 

@@ -137,11 +137,11 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
     tx.items = [t.TransactionItem(tenant_id=ctx.tenant_id, **item) for item in items]
     session.add(tx)
     await session.flush()
-    await session.refresh(tx, ["items", "location"])
     for field in body.custom_fields:
         await custom_fields.set_custom(
             session, ctx, "transaction", str(tx.id), field.namespace, field.handle, field.type, field.value, field.name
         )
+    await session.refresh(tx, ["items", "location", "custom_fields"])
     if tx.profile_id is None:
         await _match_open_claims(session, ctx, tx)
     if not tx.is_void:
@@ -188,6 +188,8 @@ async def update(session: AsyncSession, ctx: Ctx, tx: t.Transaction, body: Trans
         await custom_fields.set_custom(
             session, ctx, "transaction", str(tx.id), field.namespace, field.handle, field.type, field.value, field.name
         )
+    await session.flush()
+    await session.refresh(tx, ["custom_fields"])
     tx.updated_at = clock.now()
     await session.flush()
     events.record(session, ctx, "transaction.updated", tx.id, render(tx))
