@@ -27,6 +27,18 @@ from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps, parse_timestamp
 
 LABEL = "Transaction"
+#: What describes a sale and may change after it is written.
+DESCRIBING = (
+    "status",
+    "tags",
+    "meta",
+    "need_action",
+    "receipt_email",
+    "receipt_is_email",
+    "order_id",
+    "order_number",
+    "linked_receipt_ref",
+)
 #: What was sold: these never change once a transaction is written.
 COMMERCIAL = ("profile_id", "transacted_at", "timezone", "total", "location_id", "items")
 
@@ -167,17 +179,7 @@ async def update(session: AsyncSession, ctx: Ctx, tx: t.Transaction, body: Trans
     if "order_id" in sent and sent["order_id"] is not None:
         await sales.get_sale(session, ctx, t.Order, sent["order_id"], "Order")
     was_void = tx.is_void
-    for name in (
-        "status",
-        "tags",
-        "meta",
-        "need_action",
-        "receipt_email",
-        "receipt_is_email",
-        "order_id",
-        "order_number",
-        "linked_receipt_ref",
-    ):
+    for name in DESCRIBING:
         if name in sent:
             setattr(tx, name, sent[name])
     if sent.get("is_void") is not None and sent["is_void"] != was_void:
@@ -230,20 +232,7 @@ async def update_create(session: AsyncSession, ctx: Ctx, body: TransactionUpsert
         raise Invalid(
             {name: ["What was sold cannot be changed; void the transaction or record a return."] for name in changed}
         )
-    describing = body.model_dump(
-        include={
-            "status",
-            "tags",
-            "meta",
-            "need_action",
-            "receipt_email",
-            "receipt_is_email",
-            "order_id",
-            "order_number",
-            "linked_receipt_ref",
-            "is_void",
-        }
-    )
+    describing = body.model_dump(include={*DESCRIBING, "is_void"})
     update_body = TransactionUpdate.model_validate({**describing, "custom_fields": body.model_dump()["custom_fields"]})
     return await update(session, ctx, existing, update_body), False
 
