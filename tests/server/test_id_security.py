@@ -122,7 +122,14 @@ def people(api: Api) -> dict[str, Any]:
     interaction = api.ok(
         "POST",
         "/interactions",
-        json={"profile_id": b["id"], "action": "visit", "channel": "location", "signal": "1", "namespace": "store", "name": "Walk-in"},
+        json={
+            "profile_id": b["id"],
+            "action": "visit",
+            "channel": "location",
+            "signal": "1",
+            "namespace": "store",
+            "name": "Walk-in",
+        },
     )
     b = api.ok("GET", f"/profiles/{b['id']}")
     return {"a": a, "b": b, "tx": tx, "claim": claim, "interaction": interaction}
@@ -259,14 +266,18 @@ def test_the_profile_token_does_its_own_work(api: Api, tenant: TenantInfo, peopl
         for path in ("/profiles/me/rewards", "/profiles/me/balances", "/profiles/me/tiers"):
             response = http.get(path)
             assert response.status_code == 404 and set(response.json()) == {"message", "errors"}
-        assert http.get("/locations").status_code == 200
+        store = api.ok("POST", "/locations", json={"name": "Flagship", "phone": "+61390000000"})
+        listed = http.get("/locations").json()
+        assert [x["id"] for x in listed["data"]] == [store["id"]]
+        assert listed["links"]["first"].startswith(f"{tenant.server.url}{ID_PATH}/locations")
+        assert http.get(f"/locations/{store['id']}").json()["data"]["name"] == "Flagship"
         assert http.post("/locations", json={"name": "x"}).status_code == 405
+        assert http.put(f"/locations/{store['id']}", json={"name": "x"}).status_code == 405
+        assert http.get(f"/locations/{store['id']}/custom-fields").status_code == 404
     assert api.ok("GET", f"/profiles/{a['id']}")["first_name"] == "Mal"
 
 
-def test_anonymous_tokens_only_create_or_upsert(
-    api: Api, tenant: TenantInfo, people: dict[str, Any]
-) -> None:
+def test_anonymous_tokens_only_create_or_upsert(api: Api, tenant: TenantInfo, people: dict[str, Any]) -> None:
     minted = mint(tenant)
     assert jwt.decode(minted["token"], options={"verify_signature": False})["pid"] == "null"
     assert mint(tenant, id="")["token"]
