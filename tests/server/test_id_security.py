@@ -251,6 +251,14 @@ def test_the_profile_token_does_its_own_work(api: Api, tenant: TenantInfo, peopl
         assert me["id"] == a["id"]
         updated = http.put("/profiles/me", json={"first_name": "Mal"}).json()["data"]
         assert updated["first_name"] == "Mal"
+        # a customer cannot make themselves a system (or temporary, or dependant) profile
+        for path, body in (
+            ("/profiles/me", {"profile_type": "system"}),
+            ("/profiles/me/update-type", {"profile_type": "system"}),
+        ):
+            refused = http.put(path, json=body)
+            assert refused.status_code == 422 and "profile_type" in refused.json()["errors"]
+        assert http.put("/profiles/me/update-type", json={"profile_type": "pending"}).status_code == 200
         comms = http.put("/profiles/me/comms", json={"email_promo": True}).json()["data"]
         assert comms[0]["email_promo"] is True
         created = http.post(

@@ -224,6 +224,10 @@ def allowed(method: str, rest: str) -> bool:
     return pattern is not None and pattern.match(rest) is not None
 
 
+#: Profile types a customer may give their own profile (system, temporary and dependant are the brand's).
+CUSTOMER_PROFILE_TYPES = frozenset({"active", "incomplete", "pending", "deleted"})
+
+
 def _smuggled(value: Any, top: bool, forbidden_top: frozenset[str]) -> str | None:
     """The first key naming another record, anywhere in a JSON body."""
     if isinstance(value, dict):
@@ -341,6 +345,10 @@ class IdGateway:
             if key is not None:
                 message = f"The {key} field cannot be set with an ID token."
                 await error(422, message, {key: [message]})(scope, receive, send)
+                return
+            if isinstance(parsed, dict) and parsed.get("profile_type", "active") not in CUSTOMER_PROFILE_TYPES:
+                message = "With an ID token the profile type may only be " + ", ".join(sorted(CUSTOMER_PROFILE_TYPES))
+                await error(422, message, {"profile_type": [message]})(scope, receive, send)
                 return
         inner = dict(scope)
         inner["path"] = target
