@@ -12,6 +12,7 @@ import email.utils
 import os
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypedDict, TypeVar
@@ -61,7 +62,7 @@ class HealthStatus(TypedDict):
     status_text: str
 
 
-class BaseClient(Generic[M, HttpT]):
+class BaseClient(ABC, Generic[M, HttpT]):
     """Configuration, request building, response handling and retry policy shared by both clients.
 
     ``M`` is how resources are served (``Sync`` / ``Async``), ``HttpT`` the httpx client class.
@@ -232,9 +233,9 @@ class BaseClient(Generic[M, HttpT]):
             raise exc
         return retry
 
+    @abstractmethod
     def _bind(self, build: Callable[..., Any]) -> Callable[..., Any]:
         """Serve a resource method: build its request description and run it on this client."""
-        raise NotImplementedError
 
 
 class Omneo(BaseClient[Sync, httpx.Client]):

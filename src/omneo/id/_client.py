@@ -9,6 +9,7 @@ when given, is used only to mint ID tokens.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Generic, Self
@@ -26,7 +27,7 @@ __all__ = ["DEFAULT_ID_BASE_URL", "ID", "AsyncID", "IDState"]
 DEFAULT_ID_BASE_URL = "https://api.{tenant}.getomneo.com/id/api/v1"
 
 
-class IDState(Generic[M]):
+class IDState(ABC, Generic[M]):
     """Configuration and token state shared by ``ID`` and ``AsyncID``.
 
     ``tenant`` and ``base_url`` default to ``OMNEO_TENANT`` and ``OMNEO_ID_BASE_URL``; without a
@@ -59,10 +60,11 @@ class IDState(Generic[M]):
         self.auth: IDAuth[M] = IDAuth(self._api, self)
         self.profile: IDProfile[M] = IDProfile(self._api)
 
+    @abstractmethod
     def _make_api(
         self, tenant: str | None, token: str, base_url: str, timeout: float, max_retries: int, http_client: Any
     ) -> BaseClient[M, Any]:
-        raise NotImplementedError
+        """The admin-style client this ID client sends its requests through."""
 
     @property
     def tenant(self) -> str | None:
