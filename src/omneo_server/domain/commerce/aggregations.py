@@ -101,24 +101,31 @@ async def apply(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -
         return
     await session.flush()
     day = local_day(tx)
-    await session.execute(
-        _insert(session)(t.SpendDay)
-        .values(profile_id=tx.profile_id, day=day, tenant_id=ctx.tenant_id, net=ZERO, transactions=0, sales=0)
-        .on_conflict_do_nothing()
+    sale = 1 if tx.total > 0 else 0
+    insert = _insert(session)(t.SpendDay).values(
+        profile_id=tx.profile_id,
+        day=day,
+        tenant_id=ctx.tenant_id,
+        net=sign * tx.total,
+        transactions=sign,
+        sales=sign * sale,
     )
-    spend_day = (
-        await session.execute(
-            select(t.SpendDay)
-            .where(t.SpendDay.profile_id == tx.profile_id, t.SpendDay.day == day)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[t.SpendDay.profile_id, t.SpendDay.day],
+            set_={
+                "net": t.SpendDay.net + insert.excluded.net,
+                "transactions": t.SpendDay.transactions + insert.excluded.transactions,
+                "sales": t.SpendDay.sales + insert.excluded.sales,
+            },
         )
-    ).scalar_one()
-    spend_day.net += sign * tx.total
-    spend_day.transactions += sign
-    spend_day.sales += sign * (1 if tx.total > 0 else 0)
-    if spend_day.transactions == 0:
-        await session.delete(spend_day)
+    )
+    if sign < 0:
+        await session.execute(
+            delete(t.SpendDay).where(
+                t.SpendDay.profile_id == tx.profile_id, t.SpendDay.day == day, t.SpendDay.transactions <= 0
+            )
+        )
 
     agg = await _locked_row(session, ctx, tx.profile_id)
     agg.spend_all += sign * tx.total

@@ -27,33 +27,30 @@ async def resolve_profile(session: AsyncSession, ctx: Ctx, body: SaleIn) -> str 
     if body.profile_id is None:
         return None
     try:
-        if body.profile_id_handle is None:
-            profile = await profiles.get(session, ctx, body.profile_id)
-        elif body.profile_id_handle == "email":
-            found = await profiles.find_contact(session, ctx, body.profile_id, None)
-            if found is None:
-                raise NotFound("Profile")
-            profile = found
-        else:
-            profile = await profiles.get_by_identity(session, ctx, body.profile_id_handle, body.profile_id)
-    except (NotFound, Invalid):
-        raise Invalid.field("profile_id", "The selected profile is invalid.") from None
-    return profile.id
+        found = await profiles.live_id(session, ctx, body.profile_id, body.profile_id_handle)
+    except Invalid:
+        found = None
+    if found is None:
+        raise Invalid.field("profile_id", "The selected profile is invalid.")
+    return found
 
 
 async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> int | None:
     """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
     if key is None:
         return None
-    base = select(t.Location.id).where(t.Location.tenant_id == ctx.tenant_id)
     text = str(key)
     candidates = [t.Location.external_id == text, t.Location.external_code == text]
     if text.isdigit() and int(text) < 2**31:
         candidates.insert(0, t.Location.id == int(text))
-    for condition in candidates:
-        found = (await session.execute(base.where(condition).limit(1))).scalar_one_or_none()
-        if found is not None:
-            return found
+    stmt = select(t.Location).where(t.Location.tenant_id == ctx.tenant_id, or_(*candidates))
+    rows = list((await session.execute(stmt)).scalars())
+    if rows:
+
+        def precedence(location: t.Location) -> int:  # Omneo id, then external_id, then external_code
+            return 0 if text.isdigit() and location.id == int(text) else 1 if location.external_id == text else 2
+
+        return min(rows, key=precedence).id
     raise Invalid.field("location_id", "The selected location is invalid.")
 
 

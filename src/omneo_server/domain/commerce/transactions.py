@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -153,13 +154,24 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
         await custom_fields.set_custom(
             session, ctx, "transaction", str(tx.id), field.namespace, field.handle, field.type, field.value, field.name
         )
-    await session.refresh(tx, ["items", "location", "custom_fields"])
+    await _loaded(session, tx, refresh_fields=bool(body.custom_fields))
     if tx.profile_id is None:
         await _match_open_claims(session, ctx, tx)
     if not tx.is_void:
         await aggregations.apply(session, ctx, tx, 1)
     events.record(session, ctx, "transaction.created", tx.id, render(tx))
     return tx, True
+
+
+async def _loaded(session: AsyncSession, tx: t.Transaction, refresh_fields: bool) -> None:
+    """Give a just-written transaction the relations it renders without re-reading what we wrote:
+    its lines are ours, its location is already in the session (from resolving it)."""
+    location = await session.get(t.Location, tx.location_id) if tx.location_id is not None else None
+    set_committed_value(tx, "location", location)
+    if refresh_fields:
+        await session.refresh(tx, ["custom_fields"])
+    else:
+        set_committed_value(tx, "custom_fields", [])
 
 
 def _changed_commercial(tx: t.Transaction, values: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:

@@ -3,6 +3,7 @@ appends the events it causes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,6 +141,26 @@ async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifi
     if profile is None:
         raise NotFound("Profile")
     return profile
+
+
+async def live_id(session: AsyncSession, ctx: Ctx, key: str, handle: str | None) -> str | None:
+    """The id of a live profile named by UUID (no handle), email (``email``) or identity — without
+    loading the profile."""
+    stmt = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
+    if handle is None:
+        try:
+            stmt = stmt.where(t.Profile.id == str(uuid.UUID(key)))
+        except ValueError:
+            return None
+    elif handle == "email":
+        stmt = stmt.where(t.Profile.email == normalise_email(key))
+    else:
+        owner = select(t.Identity.profile_id).where(
+            t.Identity.tenant_id == ctx.tenant_id, t.Identity.handle == handle, t.Identity.identifier == key
+        )
+        stmt = stmt.where(t.Profile.id.in_(owner))
+    found: str | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    return found
 
 
 async def search_id(session: AsyncSession, ctx: Ctx, body: s.SearchIdIn) -> t.Profile:
