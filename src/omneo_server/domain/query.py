@@ -58,6 +58,8 @@ def _positive_int(name: str, raw: str) -> int:
         raise Invalid.field(name, f"The {name} must be an integer.") from None
     if value < 1:
         raise Invalid.field(name, f"The {name} must be at least 1.")
+    if value > INT_MAX:
+        raise Invalid.field(name, f"The {name} must be at most {INT_MAX}.")
     return value
 
 
@@ -89,7 +91,7 @@ def parse_list_query(
         elif (head == "page" and path[1:] == ["size"]) or head in ("per_page", "limit"):
             query.size = _positive_int("page[size]", raw)
         elif head == "offset":
-            offset = int(raw) if raw.isdigit() else _positive_int("offset", raw)
+            offset = 0 if raw == "0" else _positive_int("offset", raw)
     # Sizes above the cap are served at the cap (meta.per_page tells the client).
     query.size = min(query.size, max_size)
     if offset is not None:
