@@ -136,7 +136,11 @@ def merge(scenario: str, seconds: float, samples: Sequence[Sample], server_cpu: 
 
 
 class Client(Protocol):
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]: ...
+    async def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """Send one request; ``headers`` are added to the client's own for this request only."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -207,8 +211,12 @@ class RawClient:
             self.idle.put_nowait(conn)
         return self
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
+        if headers:
+            head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         raw = (head + "\r\n").encode() + (body or b"")
@@ -231,9 +239,11 @@ class HttpxClient:
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self.client = httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30.0)
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        headers = {"Content-Type": "application/json"} if body is not None else None
-        response = await self.client.request(method, path, content=body, headers=headers)
+    async def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        extra = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
+        response = await self.client.request(method, path, content=body, headers=extra or None)
         return response.status_code, response.content
 
     async def aclose(self) -> None:
@@ -258,6 +268,15 @@ class Plan(Protocol):
         """The path and JSON body of the ``n``-th request of a client process whose ``prefix`` is
         unique in the run (for unique emails, external ids…)."""
         ...
+
+
+class Exchange(Protocol):
+    """A plan that does its own talking: ``perform`` sends one or more requests (with per-request
+    headers if it likes, e.g. a token minted by the previous request) and answers the status and
+    body that decide success — the first non-2xx, or the last reply. Its latency is that of the whole
+    exchange. ``Requester`` calls ``perform`` instead of ``build`` when a plan has it."""
+
+    async def perform(self, client: Client, prefix: str, n: int, rng: random.Random) -> tuple[int, bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -300,9 +319,13 @@ class Requester:
     async def send(self, started: float, record: bool) -> None:
         plan = self.job.plan
         self.counter += 1
-        path, body = plan.build(self.job.prefix, self.counter, self.rng)
+        perform = getattr(plan, "perform", None)
         try:
-            status, content = await self.client.request(plan.method, path, body)
+            if perform is not None:
+                status, content = await perform(self.client, self.job.prefix, self.counter, self.rng)
+            else:
+                path, body = plan.build(self.job.prefix, self.counter, self.rng)
+                status, content = await self.client.request(plan.method, path, body)
         except (OSError, httpx.HTTPError, httptools.HttpParserError) as exc:
             self.sample.error(f"{type(exc).__name__}: {exc}", record)
             return
