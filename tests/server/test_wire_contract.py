@@ -179,3 +179,10 @@ def test_delegate_tokens_can_only_create_and_read_profiles_briefly(tenant: Tenan
     time_machine.travel(timedelta(minutes=11))
     delegate.fails(401, "GET", f"/profiles/{created['id']}")
     admin.fails(422, "POST", "/auth/delegate", json={"client_handle": "not a handle"})
+
+
+def test_numbers_no_column_can_hold_are_422(api: Api, tenant: TenantInfo) -> None:
+    before = tenant.row_counts()
+    for number in (2**31, 2**63, -(2**70)):
+        api.fails(422, "POST", "/statuses", json={"name": "Gold", "handle": "gold", "sort_order": number})
+    assert tenant.row_counts() == before

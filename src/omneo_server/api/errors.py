@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -81,9 +81,13 @@ def _integrity(_request: Request, exc: Exception) -> JSON:
     return error(422, message, {"body": ["Duplicate or invalid reference."]})
 
 
-def _data(_request: Request, exc: Exception) -> JSON:
-    # Last guard for values the database refuses (out of range, too long) that validation let by.
-    log.info("data error answered as 422: %s", getattr(exc, "orig", exc))
+def _data(request: Request, exc: Exception) -> JSON:
+    """Last guard for values the database refuses (out of range, too long) that validation let by.
+    asyncpg reports those as a plain DBAPIError ("invalid input for query argument")."""
+    text = str(getattr(exc, "orig", exc))
+    if not isinstance(exc, DataError) and "invalid input for query argument" not in text:
+        return _unexpected(request, exc)
+    log.info("data error answered as 422: %s", text)
     message = "A value is out of range or too long."
     return error(422, message, {"body": [message]})
 
@@ -98,7 +102,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(IntegrityError, _integrity)
-    app.add_exception_handler(DataError, _data)
+    app.add_exception_handler(DBAPIError, _data)
     app.add_exception_handler(Exception, _unexpected)
 
 

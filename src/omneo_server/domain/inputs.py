@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, create_model, model_validator
 
+from omneo_server.domain.query import INT_MAX, INT_MIN
 from omneo_server.wire import parse_timestamp
 
 Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=100)]
@@ -23,14 +24,19 @@ def _timestamp(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> str | None:
+    """What no column can hold: NUL characters (PostgreSQL refuses them) and integers beyond 64 bits
+    (SQLite cannot bind them)."""
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return "Text may not contain NUL characters." if "\x00" in value else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "Numbers must fit in 64 bits." if abs(value) >= 2**63 else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = _unstorable(key) or _unstorable(item)
+        if problem:
+            return problem
+    return None
 
 
 class Body(BaseModel):
@@ -40,11 +46,20 @@ class Body(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        # Text columns cannot hold NUL (PostgreSQL refuses it), so no body may carry one.
-        if _has_nul(value):
-            raise ValueError("Text may not contain NUL characters.")
+    def _storable(cls, value: Any) -> Any:
+        problem = _unstorable(value)
+        if problem:
+            raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _fits_integer_columns(self) -> Body:
+        # Integer columns are 32-bit (PostgreSQL refuses more; SQLite would silently take it).
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+                raise ValueError(f"The {name} must be between {INT_MIN} and {INT_MAX}.")
+        return self
 
 
 def partial(model: type[Body]) -> type[Body]:
