@@ -151,79 +151,113 @@ def _client(base_url: str, tenant: TenantInfo) -> httpx.Client:
 
 @dataclass
 class Seed:
-    """The tenant's real ids and handles, by the path parameter names that address them."""
+    """The tenant's real ids and handles, by the path parameter that names them and the part of
+    the path they belong to (``{key}`` is a brand's id under ``/brands/``, a setting's handle
+    under ``/settings/``...)."""
 
     api: Api
     tenant_id: int
-    config: dict[str, list[str]] = field(default_factory=dict)
-    profile: dict[str, list[str]] = field(default_factory=dict)
+    config: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    profile: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    region_id: int = 0
     stale: bool = False
 
     def plant(self) -> None:
         api = self.api
-        api.ok("POST", "/brands", json={"handle": "acme", "name": "Acme"})
-        api.ok("POST", "/tags", json={"handle": "vip"})
-        status = api.ok("POST", "/statuses", json={"handle": "gold", "name": "Gold"})
-        region = api.ok("POST", "/regions", json={"handle": "apac", "name": "APAC"})
-        api.ok("POST", "/systems", json={"handle": "pos"})
+
+        def made(path: str, body: dict[str, Any]) -> str:
+            return str(api.ok("POST", path, json=body)["id"])
+
+        region = made("/regions", {"handle": "apac", "name": "APAC"})
+        status = made("/statuses", {"handle": "gold", "name": "Gold"})
         api.ok("POST", "/settings", json={"handle": "fuzz_flag", "type": "boolean", "value": True})
         api.ok("POST", "/tenants/custom-fields", json={"namespace": "fz", "handle": "level", "type": "integer"})
+        self.region_id = int(region)
         self.config = {
-            "key": ["acme", "vip", "gold", "apac", "pos", "fuzz_flag", "fz:colour", "fz:level", "shopify"],
-            "handle": ["vip", "gold"],
-            "model": ["profile", "address", "status", "tenant"],
-            "owner_id": [str(status["id"]), str(self.tenant_id)],
-            "region_id": [str(region["id"])],
+            "key": [
+                ("/brands/", made("/brands", {"handle": "acme", "name": "Acme"})),
+                ("/tags/", made("/tags", {"handle": "vip"})),
+                ("/statuses/", status),
+                ("/regions/", region),
+                ("/systems/", made("/systems", {"handle": "pos"})),
+                ("/countries/", made("/countries", {"name": "F", "iso_2": "FZ", "iso_3": "FZZ", "iso_numeric": "999"})),
+                ("/currencies/", made("/currencies", {"from": "FZD", "to": "AUD", "rate": 2})),
+                ("/settings/", "fuzz_flag"),
+                ("/tenants/custom-fields/", "fz:level"),
+                ("/custom-fields/", "fz:colour"),
+                ("/attributes/custom/", "fz:colour"),
+                ("/identities/", "shopify"),
+            ],
+            "handle": [("/statuses/", "gold"), ("/tags/", "vip")],
+            "model": [("", "profile"), ("", "address"), ("", "status"), ("", "tenant")],
+            "owner_id": [("", status), ("", str(self.tenant_id))],
         }
         self.plant_profile()
 
     def plant_profile(self) -> None:
-        """A profile with something in each of its sub-resources (and a second one to merge)."""
+        """A profile with something in each of its sub-resources (and a second one to merge). It is
+        replanted mid-run, when the fuzzing may have removed the configuration it refers to, so
+        only the profiles themselves must be created."""
         api = self.api
         tag = uuid.uuid4().hex[:8]
         body = {"email": f"fuzz-{tag}@example.com", "first_name": "Fuzz", "last_name": "Seed"}
         pid = api.ok("POST", "/profiles", json=body)["id"]
         other = api.ok("POST", "/profiles", json={"email": f"fuzz-{tag}-2@example.com"})["id"]
-        api.ok("POST", f"/profiles/{pid}/identities", json={"handle": "shopify", "identifier": f"fz-{tag}"})
-        address = {"address_line_1": "1 Fuzz St", "city": "Melbourne", "postcode": "3000", "country": "AU"}
-        address_id = str(api.ok("POST", f"/profiles/{pid}/addresses", json=address)["id"])
-        custom = {"namespace": "fz", "handle": "colour", "type": "string", "value": "red"}
-        api.ok("POST", f"/profiles/{pid}/attributes/custom", json=custom)
-        api.ok("POST", f"/profiles/{pid}/tags", json={"tags": ["vip"]})
-        api.ok("POST", f"/profiles/{pid}/statuses", json={"statuses": ["gold"]})
-        api.ok("POST", f"/profiles/{pid}/regions", json={"region_id": int(self.config["region_id"][0])})
-        date = api.ok("PUT", f"/profiles/{pid}/attributes/dates", json={"handle": "birthday", "date": "1990-01-02"})
+
+        def part(method: str, path: str, json: dict[str, Any]) -> Any:
+            response = api.request(method, f"/profiles/{pid}{path}", json=json)
+            return response.json().get("data") if response.status_code < 300 else None
+
+        identity = part("POST", "/identities", {"handle": "shopify", "identifier": f"fz-{tag}"})
+        address = part(
+            "POST",
+            "/addresses",
+            {"address_line_1": "1 Fuzz St", "city": "Melbourne", "postcode": "3000", "country": "AU"},
+        )
+        part("POST", "/attributes/custom", {"namespace": "fz", "handle": "colour", "type": "string", "value": "red"})
+        part("POST", "/tags", {"tags": ["vip"]})
+        part("POST", "/statuses", {"statuses": ["gold"]})
+        link = part("POST", "/regions", {"region_id": self.region_id})
+        date = part("PUT", "/attributes/dates", {"handle": "birthday", "date": "1990-01-02"})
+        links = api.ok("GET", f"/profiles/{pid}/regions") if link is not None else []
+
+        def ids(scope: str, *records: Any) -> list[tuple[str, str]]:
+            return [(scope, str(r["id"])) for r in records if isinstance(r, dict) and "id" in r]
+
         self.profile = {
-            "profile_id": [pid, other],
-            "address_id": [address_id],
-            "date_id": [str(date["id"])],
-            "link_id": [str(link["id"]) for link in api.ok("GET", f"/profiles/{pid}/regions")],
-            "owner_id": [pid, address_id],
-            "identifier": [f"fz-{tag}"],
+            "profile_id": [("", pid), ("/merge", other)],
+            "key": ids("/identities/id/", identity),
+            "address_id": ids("", address),
+            "date_id": ids("", date),
+            "link_id": ids("", *links),
+            "owner_id": [("", pid), *ids("", address)],
+            "identifier": [("", f"fz-{tag}")],
         }
         self.stale = False
 
-    def known(self, name: str) -> list[str]:
-        return [*self.profile.get(name, []), *self.config.get(name, [])]
+    def known(self, name: str, path: str = "") -> list[str]:
+        """Known values for the parameter ``name``: first those that belong to ``path`` (the most
+        specific first), then the rest."""
+        pairs = [*self.profile.get(name, []), *self.config.get(name, [])]
+        ordered = sorted(pairs, key=lambda pair: (pair[0] not in path, -len(pair[0])))
+        return list(dict.fromkeys(value for _scope, value in ordered))
 
-    def reachable(self, generated: Any) -> st.SearchStrategy[Any]:
+    def reachable(self, path: str, generated: Any) -> st.SearchStrategy[Any]:
         """Each generated path parameter, or (as likely, and first) one of the known values for it."""
         if not isinstance(generated, dict):
             return st.just(generated)
-        return st.fixed_dictionaries(
-            {
-                name: st.one_of(st.sampled_from(self.known(name)), st.just(value))
-                if self.known(name)
-                else st.just(value)
-                for name, value in generated.items()
-            }
-        )
+        choices = {}
+        for name, value in generated.items():
+            known = self.known(name, path)
+            choices[name] = st.one_of(st.sampled_from(known), st.just(value)) if known else st.just(value)
+        return st.fixed_dictionaries(choices)
 
     def after(self, case: schemathesis.Case, status: int) -> None:
         """Note when a request removed the seeded profile: it is replanted before the next operation."""
         removes = case.path.endswith(("/profiles/{profile_id}", "/purge", "/depersonalise"))
         if removes and case.method.upper() in ("DELETE", "POST") and status < 300:
-            self.stale = self.stale or (case.path_parameters or {}).get("profile_id") in self.profile["profile_id"]
+            seeded = self.known("profile_id")
+            self.stale = self.stale or (case.path_parameters or {}).get("profile_id") in seeded
 
     def refresh(self) -> None:
         if self.stale:
@@ -240,8 +274,9 @@ def seed(tenant: TenantInfo) -> Seed:
 # --- every documented operation, with generated requests -----------------------------------------
 
 
-#: Integers at and past the 32- and 64-bit edges, which columns and drivers refuse.
-_EDGE_INTEGERS = [2**31, -(2**31) - 1, 2**63, 10**30]
+#: Integers past the 32- and 64-bit edges, which columns and drivers refuse. The first one tried is
+#: the first the database refuses: SQLite's integers are 64-bit, PostgreSQL's INTEGER columns 32.
+_EDGE_INTEGERS = {"sqlite": [2**63, 2**31, -(2**63) - 1, 10**30], "postgresql": [2**31, 2**63, -(2**31) - 1, 10**30]}
 
 
 def _unbounded_integers(document: dict[str, Any], operation: APIOperation) -> list[str]:
@@ -260,7 +295,7 @@ def _unbounded_integers(document: dict[str, Any], operation: APIOperation) -> li
     return fields
 
 
-def _with_edge_integers(body: Any, fields: list[str]) -> st.SearchStrategy[Any]:
+def _with_edge_integers(body: Any, fields: list[str], edge_integers: list[int]) -> st.SearchStrategy[Any]:
     """The generated body with its unbounded integer properties (``fields``, added if left out) at one
     of the edges; or with every integer anywhere in it at an edge; or as generated."""
 
@@ -275,7 +310,7 @@ def _with_edge_integers(body: Any, fields: list[str]) -> st.SearchStrategy[Any]:
             return [everywhere(v, edge) for v in value]
         return value
 
-    edges = st.sampled_from(_EDGE_INTEGERS)
+    edges = st.sampled_from(edge_integers)
     alternatives = [edges.map(lambda edge: everywhere(body, edge)), st.just(body)]
     if fields and isinstance(body, dict):
         alternatives.insert(0, edges.map(lambda edge: {**body, **dict.fromkeys(fields, edge)}))
@@ -284,19 +319,23 @@ def _with_edge_integers(body: Any, fields: list[str]) -> st.SearchStrategy[Any]:
 
 
 def _load(server: Server, tenant: TenantInfo, seed: Seed | None = None) -> tuple[BaseSchema, list[APIOperation]]:
-    """The document the served app publishes, with a hook pointing path parameters at ``seed``'s records."""
+    """The document the served app publishes; with ``seed``, hooks that point path parameters at its
+    records and push body integers to the edges."""
     schema = schemathesis.openapi.from_url(f"{server.api_url}/openapi.json")
     schema.config.update(base_url=server.url, headers={"Authorization": f"Bearer {tenant.token}"})
     if seed is not None:
+        edge_integers = _EDGE_INTEGERS["sqlite" if server.db.is_sqlite else "postgresql"]
 
         @schema.hook
-        def flatmap_path_parameters(_context: Any, path_parameters: Any) -> st.SearchStrategy[Any]:
-            return seed.reachable(path_parameters)
+        def flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: Any) -> st.SearchStrategy[Any]:
+            assert context.operation is not None
+            return seed.reachable(context.operation.path, path_parameters)
 
         @schema.hook
         def flatmap_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
             assert context.operation is not None
-            return _with_edge_integers(body, _unbounded_integers(schema.raw_schema, context.operation))
+            fields = _unbounded_integers(schema.raw_schema, context.operation)
+            return _with_edge_integers(body, fields, edge_integers)
 
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 100, "the document lost its operations"
