@@ -58,7 +58,8 @@ class TokenMint:
     collect_ids: ClassVar[bool] = False
 
     def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
-        raise NotImplementedError  # ``perform`` is used instead (it needs per-request headers)
+        # The request ``perform`` sends (it adds the per-request admin header).
+        return MINT, json.dumps({"id": rng.choice(self.profiles)}).encode()
 
     async def perform(self, client: Client, prefix: str, n: int, rng: random.Random) -> tuple[int, bytes]:
         body = json.dumps({"id": rng.choice(self.profiles)}).encode()
@@ -75,7 +76,7 @@ class MeRead:
     collect_ids: ClassVar[bool] = False
 
     def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
-        raise NotImplementedError
+        return ME, None
 
     async def perform(self, client: Client, prefix: str, n: int, rng: random.Random) -> tuple[int, bytes]:
         return await client.request("GET", ME, None, _bearer(rng.choice(self.tokens)))
@@ -93,7 +94,8 @@ class MintThenRead:
     collect_ids: ClassVar[bool] = False
 
     def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
-        raise NotImplementedError
+        # The first of the two requests ``perform`` sends.
+        return MINT, json.dumps({"id": rng.choice(self.profiles)}).encode()
 
     async def perform(self, client: Client, prefix: str, n: int, rng: random.Random) -> tuple[int, bytes]:
         profile = rng.choice(self.profiles)
