@@ -134,7 +134,8 @@ def test_every_command_appends_its_event(api: Api, tenant: TenantInfo) -> None:
     start = tenant.row_counts()["outbox_events"]
     pid = api.ok("POST", "/profiles", json={"email": "e@x.io"})["id"]
     api.ok("PUT", f"/profiles/{pid}", json={"first_name": "E"})
+    assert api.ok("GET", f"/profiles/{pid}/resync")["id"] == pid
     api.ok("DELETE", f"/profiles/{pid}")
-    assert tenant.row_counts()["outbox_events"] == start + 3
+    assert tenant.row_counts()["outbox_events"] == start + 4
     api.fails(422, "POST", "/profiles", json={"email": "bad"})
-    assert tenant.row_counts()["outbox_events"] == start + 3
+    assert tenant.row_counts()["outbox_events"] == start + 4

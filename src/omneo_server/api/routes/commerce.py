@@ -15,7 +15,6 @@ from omneo_server.api.resources import list_query
 from omneo_server.api.routes.custom_fields import mount_owner_fields
 from omneo_server.api.routes.profiles import _find as find_profile
 from omneo_server.db import tables as t
-from omneo_server.domain import events
 from omneo_server.domain.commerce import aggregations, orders, sales
 from omneo_server.domain.commerce import transactions as txs
 from omneo_server.domain.commerce.schemas import (
@@ -215,7 +214,7 @@ async def delete_order(order_id: str, request: Request, ctx: Ctx = Depends(DELET
 async def resend_order(order_id: str, request: Request, ctx: Ctx = Depends(UPDATE_ORDER)) -> Response:
     async with database(request).write() as session:
         order = await orders.get(session, ctx, order_id)
-        events.record(session, ctx, "order.resent", order.id, await orders.render(session, order))
+        await orders.resend(session, ctx, order)
     return render.no_content()
 
 

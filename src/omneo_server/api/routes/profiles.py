@@ -17,7 +17,6 @@ from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.db import tables as t
 from omneo_server.domain import custom_fields as cf
-from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
@@ -188,7 +187,7 @@ async def depersonalise(profile_id: str, request: Request, ctx: Ctx = Depends(DE
 @router.get(f"{P}/resync")
 async def resync(profile_id: str, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:
     async with _writing(request, ctx, profile_id) as (session, profile):
-        events.record(session, ctx, "profile.resync", profile.id, {"id": profile.id})
+        cmd.resync(session, ctx, profile)
         return await _rendered(session, ctx, profile)
 
 

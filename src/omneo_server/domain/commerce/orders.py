@@ -153,3 +153,8 @@ async def list_orders(session: AsyncSession, ctx: Ctx, query: ListQuery, profile
         stmt, query, FILTERS, SORTS, (t.Order.order_number, t.Order.external_id), default_sort=(t.Order.id.desc(),)
     )
     return await paginate(session, stmt, query)
+
+
+async def resend(session: AsyncSession, ctx: Ctx, order: t.Order) -> None:
+    """Fire the order's event again (``order.resent``) for downstream systems."""
+    events.record(session, ctx, "order.resent", order.id, await render(session, order))

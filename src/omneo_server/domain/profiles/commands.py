@@ -639,6 +639,11 @@ async def batch(session: AsyncSession, ctx: Ctx, body: s.BatchIn) -> int:
     return len(body.profiles)
 
 
+def resync(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
+    """Emit ``profile.resync`` so downstream systems fetch the profile again."""
+    events.record(session, ctx, "profile.resync", profile.id, {"id": profile.id})
+
+
 async def mark_for_sync(session: AsyncSession, ctx: Ctx, since: Any) -> int:
     """Emit ``profile.resync`` for each live profile changed since ``since`` (for downstream systems)."""
     stmt = select(t.Profile.id).where(
