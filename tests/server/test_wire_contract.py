@@ -186,3 +186,10 @@ def test_numbers_no_column_can_hold_are_422(api: Api, tenant: TenantInfo) -> Non
     for number in (2**31, 2**63, -(2**70)):
         api.fails(422, "POST", "/statuses", json={"name": "Gold", "handle": "gold", "sort_order": number})
     assert tenant.row_counts() == before
+
+
+def test_null_for_a_field_that_cannot_be_null_is_422(api: Api) -> None:
+    region = api.ok("POST", "/regions", json={"handle": "anz", "countries": [{"iso_2": "AU"}]})
+    for body in ({"countries": None}, {"handle": None}, {"is_default": None}):
+        assert list(api.fails(422, "PUT", f"/regions/{region['id']}", json=body)["errors"]) == list(body)
+    assert api.ok("PUT", f"/regions/{region['id']}", json={"name": None})["name"] is None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from sqlalchemy import inspect, select
@@ -125,6 +125,11 @@ async def check_unique(
             raise Invalid.field(group[-1], f"The {group[-1]} has already been taken.")
 
 
+def _nullable(annotation: Any) -> bool:
+    """May a create body's field hold null? (Update bodies make every field optional, not nullable.)"""
+    return annotation is Any or annotation is None or type(None) in get_args(annotation)
+
+
 def _assign(res: Resource, row: Row, data: Mapping[str, Any]) -> None:
     by_name = _columns_by_name(res.table)
     for name, value in data.items():
@@ -148,7 +153,7 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
     if res.create is not None:
         for name, info in res.create.model_fields.items():
             wire = info.alias or name
-            if info.is_required() and wire in data and data[wire] is None:
+            if wire in data and data[wire] is None and not _nullable(info.annotation):
                 raise Invalid.field(wire, f"The {wire} field cannot be null.")
     data = res.prepare(data, row)
     if res.unique:
