@@ -648,3 +648,395 @@ class Aggregation(Base):
     #: Items bought per brand (a count, so returns can take a brand away again).
     brands: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
+
+
+# --- incentives: definitions ---------------------------------------------------------------------
+
+
+class _Definition:
+    """What every incentive definition carries: naming, copy, publication, region, tags."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(Text)
+    long_description: Mapped[str | None] = mapped_column(Text)
+    terms_conditions: Mapped[str | None] = mapped_column(Text)
+    earn_instructions: Mapped[str | None] = mapped_column(Text)
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    icon: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    region_id: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class _Validity:
+    """How long an issued instance lasts and whether it may be extended or moved."""
+
+    period: Mapped[int | None] = mapped_column(Integer)
+    period_type: Mapped[str] = mapped_column(String(20), default="days")
+    absolute_expiry: Mapped[datetime | None] = mapped_column(DateTime)
+    is_extendable: Mapped[bool] = mapped_column(Boolean, default=False)
+    extend_days: Mapped[int | None] = mapped_column(Integer)
+    is_assignable: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_reassignable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class _Notify:
+    """Targets fired around an instance's life, and when."""
+
+    issue_target_id: Mapped[int | None] = mapped_column(Integer)
+    expiry_target_id: Mapped[int | None] = mapped_column(Integer)
+    extend_target_id: Mapped[int | None] = mapped_column(Integer)
+    remind_target_id: Mapped[int | None] = mapped_column(Integer)
+    notify_issue_offset: Mapped[int | None] = mapped_column(Integer)
+    notify_expiry_offset: Mapped[int | None] = mapped_column(Integer)
+    notify_schedule_offset: Mapped[int | None] = mapped_column(Integer)
+    notify_issue_offset_days: Mapped[int | None] = mapped_column(Integer)
+    notify_issue_offset_hour: Mapped[int | None] = mapped_column(Integer)
+    notify_remind_offset_days: Mapped[int | None] = mapped_column(Integer)
+    notify_remind_offset_hour: Mapped[int | None] = mapped_column(Integer)
+    notify_extend_offset_days: Mapped[int | None] = mapped_column(Integer)
+    notify_extend_offset_hour: Mapped[int | None] = mapped_column(Integer)
+
+
+class RewardDefinition(_Definition, _Validity, _Notify, TenantScoped, Base):
+    __tablename__ = "reward_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    type: Mapped[str] = mapped_column(String(50), default="other")
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    max_value: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class BenefitDefinition(_Definition, _Validity, _Notify, TenantScoped, Base):
+    __tablename__ = "benefit_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    type: Mapped[str | None] = mapped_column(String(50))
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    campaign: Mapped[str | None] = mapped_column(String(255))
+    end_at: Mapped[datetime | None] = mapped_column(DateTime)
+    max_redemptions: Mapped[int | None] = mapped_column(Integer)
+    max_global_redemptions: Mapped[int | None] = mapped_column(Integer)
+    #: Running counters, kept by the issuing and redeeming commands.
+    total_global_redemptions: Mapped[int] = mapped_column(Integer, default=0)
+    total_global_created: Mapped[int] = mapped_column(Integer, default=0)
+    is_claimable: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_reclaimable: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_allocation: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_user_redeem: Mapped[bool] = mapped_column(Boolean, default=True)
+    claim_period_start_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claim_period_end_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claim_condition: Mapped[Any] = mapped_column(JSON, nullable=True)
+    view_condition: Mapped[Any] = mapped_column(JSON, nullable=True)
+    visibility_condition: Mapped[Any] = mapped_column(JSON, nullable=True)
+    claim_timeframe: Mapped[str | None] = mapped_column(String(50))
+    redeem_code_pos: Mapped[str | None] = mapped_column(String(255))
+    redeem_code_online: Mapped[str | None] = mapped_column(String(255))
+    redeem_instructions_store: Mapped[str | None] = mapped_column(Text)
+    redeem_instructions_online: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class PointDefinition(_Definition, _Validity, TenantScoped, Base):
+    """``type`` says what the points are for: ``reward`` (redeemable for dollars), ``tier`` (tier
+    attain/maintain only) or ``other``."""
+
+    __tablename__ = "point_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    type: Mapped[str] = mapped_column(String(20), default="reward")
+    notes: Mapped[str | None] = mapped_column(Text)
+    issue_period: Mapped[int | None] = mapped_column(Integer)
+    issue_period_type: Mapped[str | None] = mapped_column(String(20))
+    issue_absolute_expiry: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CreditDefinition(_Definition, _Validity, _Notify, TenantScoped, Base):
+    __tablename__ = "credit_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    type: Mapped[str] = mapped_column(String(50), default="store_credit")
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    max_value: Mapped[Decimal | None] = mapped_column(Money)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    release_period: Mapped[int | None] = mapped_column(Integer)
+    release_period_type: Mapped[str] = mapped_column(String(20), default="days")
+    release_period_absolute_expiry: Mapped[datetime | None] = mapped_column(DateTime)
+    release_target_id: Mapped[int | None] = mapped_column(Integer)
+    is_releasable: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_creator: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_assigned: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_security_code: Mapped[bool] = mapped_column(Boolean, default=False)
+    use_custom_numbers: Mapped[bool] = mapped_column(Boolean, default=False)
+    credit_number_range_type: Mapped[str] = mapped_column(String(20), default="random")
+    credit_number_range_start: Mapped[str | None] = mapped_column(String(64))
+    credit_number_range_end: Mapped[str | None] = mapped_column(String(64))
+    credit_number_length: Mapped[int | None] = mapped_column(Integer)
+    security_code_type: Mapped[str] = mapped_column(String(20), default="pin4")
+    primary_colour: Mapped[str | None] = mapped_column(String(50))
+    secondary_colour: Mapped[str | None] = mapped_column(String(50))
+
+
+class TierDefinition(_Definition, TenantScoped, Base):
+    __tablename__ = "tier_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    value_min: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    value_maintain: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    is_floor: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_assignable: Mapped[bool] = mapped_column(Boolean, default=True)
+    disable_credit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AchievementDefinition(_Definition, TenantScoped, Base):
+    __tablename__ = "achievement_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    type: Mapped[str | None] = mapped_column(String(50))
+    display_level: Mapped[bool] = mapped_column(Boolean, default=True)
+    display_option: Mapped[str | None] = mapped_column(String(20), default="visible")
+    enable_annual_earn_cycle: Mapped[bool] = mapped_column(Boolean, default=False)
+    period: Mapped[str | None] = mapped_column(String(20))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The levels, in threshold order, each with its own ``id``.
+    levels: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Rate(TenantScoped, Base):
+    """An earn rule: points per unit of base for one point definition, where and when it applies."""
+
+    __tablename__ = "rates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_definition_id: Mapped[int] = mapped_column(ForeignKey("point_definitions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    rate: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    start_time: Mapped[datetime | None] = mapped_column(DateTime)
+    end_time: Mapped[datetime | None] = mapped_column(DateTime)
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    region_id: Mapped[int | None] = mapped_column(Integer)
+    country_iso_2: Mapped[str | None] = mapped_column(String(2))
+    code: Mapped[str | None] = mapped_column(String(100))
+    profile_conditions: Mapped[Any] = mapped_column(JSON, nullable=True)
+    product_conditions: Mapped[Any] = mapped_column(JSON, nullable=True)
+    rate_priority: Mapped[str | None] = mapped_column(String(20))
+    issue_period: Mapped[int | None] = mapped_column(Integer)
+    issue_period_type: Mapped[str | None] = mapped_column(String(20))
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# --- incentives: what profiles hold --------------------------------------------------------------
+
+
+class _Lot:
+    """A spendable amount held by a profile (a reward, points, a credit). ``value_remaining`` is a
+    cache of ``value_initial`` plus the lot's ledger movements, and never below zero."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    value_initial: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    value_remaining: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    source_type: Mapped[str | None] = mapped_column(String(50))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    is_void: Mapped[bool] = mapped_column(Boolean, default=False)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Reward(_Lot, TenantScoped, Base):
+    __tablename__ = "rewards"
+    reward_definition_id: Mapped[int] = mapped_column(ForeignKey("reward_definitions.id"), index=True)
+    definition: Mapped[RewardDefinition] = relationship(lazy="selectin")
+
+
+class Point(_Lot, TenantScoped, Base):
+    """Reward or other points; spendable from ``accrued_at``."""
+
+    __tablename__ = "points"
+    point_definition_id: Mapped[int] = mapped_column(ForeignKey("point_definitions.id"), index=True)
+    accrued_at: Mapped[datetime] = mapped_column(DateTime)
+    rate_id: Mapped[int | None] = mapped_column(Integer)
+    rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 6))
+    transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    linked_profile_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[PointDefinition] = relationship(lazy="selectin")
+
+
+class Credit(_Lot, TenantScoped, Base):
+    __tablename__ = "credits"
+    __table_args__ = (UniqueConstraint("tenant_id", "credit_number"),)
+    credit_definition_id: Mapped[int] = mapped_column(ForeignKey("credit_definitions.id"), index=True)
+    creator_profile_id: Mapped[str | None] = mapped_column(String(36))
+    staff_id: Mapped[str | None] = mapped_column(String(64))
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(255))
+    credit_number: Mapped[str | None] = mapped_column(String(64))
+    security_code: Mapped[str | None] = mapped_column(String(16))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recipient_first_name: Mapped[str | None] = mapped_column(String(255))
+    recipient_email: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(Text)
+    external_namespace: Mapped[str | None] = mapped_column(String(100))
+    is_imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_system_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    definition: Mapped[CreditDefinition] = relationship(lazy="selectin")
+
+
+class Benefit(TenantScoped, Base):
+    __tablename__ = "benefits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    benefit_definition_id: Mapped[int] = mapped_column(ForeignKey("benefit_definitions.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: None: as many times as the definition's global limit allows.
+    redemptions_remaining: Mapped[int | None] = mapped_column(Integer)
+    redeem_code_pos: Mapped[str | None] = mapped_column(String(255))
+    redeem_code_online: Mapped[str | None] = mapped_column(String(255))
+    source_type: Mapped[str | None] = mapped_column(String(50))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    is_void: Mapped[bool] = mapped_column(Boolean, default=False)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    definition: Mapped[BenefitDefinition] = relationship(lazy="selectin")
+
+
+class TierPoint(TenantScoped, Base):
+    """Tier points: count toward tiers over a rolling 12 months, never spendable. Returns write
+    negative rows."""
+
+    __tablename__ = "tier_points"
+    __table_args__ = (Index("ix_tier_points_profile_issued", "profile_id", "issued_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    point_definition_id: Mapped[int] = mapped_column(ForeignKey("point_definitions.id"), index=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    accrued_at: Mapped[datetime] = mapped_column(DateTime)
+    rate_id: Mapped[int | None] = mapped_column(Integer)
+    transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source_type: Mapped[str | None] = mapped_column(String(50))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class ProfileTier(TenantScoped, Base):
+    """A profile's current tier (one programme per tenant)."""
+
+    __tablename__ = "profile_tiers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), unique=True)
+    tier_definition_id: Mapped[int] = mapped_column(ForeignKey("tier_definitions.id"))
+    achieved_at: Mapped[datetime] = mapped_column(DateTime)
+    anniversary_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    maintained_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Points above the tier's minimum in the cycle it was achieved, counted toward the next cycle.
+    credit: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0"))
+    definition: Mapped[TierDefinition] = relationship(lazy="selectin")
+
+
+class ProfileAchievement(TenantScoped, Base):
+    """A profile's running count on one achievement and the highest level it has reached."""
+
+    __tablename__ = "profile_achievements"
+    __table_args__ = (UniqueConstraint("profile_id", "achievement_definition_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    achievement_definition_id: Mapped[int] = mapped_column(ForeignKey("achievement_definitions.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The ``display_number`` of the highest level reached; never lowered.
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    definition: Mapped[AchievementDefinition] = relationship(lazy="selectin")
+
+
+class AchievementPoint(TenantScoped, Base):
+    """One count added to a profile's achievement."""
+
+    __tablename__ = "achievement_points"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    achievement_definition_id: Mapped[int] = mapped_column(ForeignKey("achievement_definitions.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# --- redemptions and the ledger ------------------------------------------------------------------
+
+
+class Redemption(TenantScoped, Base):
+    """A redeem, or the reversal / return that gives (part of) one back (``parent_id``)."""
+
+    __tablename__ = "redemptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(20), default="redeem")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
+    total: Mapped[Decimal] = mapped_column(Money)
+    total_requested: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    redeem_at: Mapped[datetime] = mapped_column(DateTime)
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    transaction_id: Mapped[int | None] = mapped_column(Integer)
+    transaction_external_id: Mapped[str | None] = mapped_column(String(255))
+    transaction_receipt_ref: Mapped[str | None] = mapped_column(String(255))
+    strategies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    items: Mapped[list[RedemptionItem]] = relationship(order_by="RedemptionItem.id", lazy="selectin")
+
+
+class RedemptionItem(TenantScoped, Base):
+    __tablename__ = "redemption_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("redemptions.id", ondelete="CASCADE"), index=True)
+    #: ``reward``, ``point``, ``benefit`` or ``credit``; ``item_id`` is that record's id.
+    type: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[int] = mapped_column(Integer)
+    #: Dollars for rewards, points and credits (points also keep their count in ``points``).
+    value: Mapped[Decimal] = mapped_column(Money)
+    points: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LedgerEntry(TenantScoped, Base):
+    """One movement of a profile's rewards, points, credits or benefits; rows are only appended.
+
+    Earns (``issue``) open a lot; every later movement of that lot (``spend``, ``expire``,
+    ``void``, ``reversal``, ``return``, ``adjust``) names the lot and, through ``allocated_from_id``,
+    the earn it draws from or gives back to: the allocation.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_lot", "kind", "lot_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    lot_id: Mapped[int] = mapped_column(Integer)
+    entry_type: Mapped[str] = mapped_column(String(20))
+    #: Signed, in the lot's unit (dollars, points, or a benefit's redemption count).
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    dollar_value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    #: The profile's available balance of this kind right after the entry.
+    balance_after: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    allocated_from_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    redemption_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
