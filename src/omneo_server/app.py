@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
-from omneo_server.api.routes import catalogue, commerce, custom_fields, platform, profiles
+from omneo_server.api.routes import (
+    catalogue,
+    commerce,
+    custom_fields,
+    definitions,
+    incentives,
+    platform,
+    profiles,
+    tiers,
+)
 from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
 from omneo_server.settings import Settings, load_settings
@@ -56,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(custom_fields.router)
     api.include_router(catalogue.router)
     api.include_router(catalogue.profile_interactions)
+    # Definitions first: /rewards/definitions must not be read as /rewards/{id}.
+    api.include_router(definitions.router)
+    api.include_router(tiers.router)
+    api.include_router(incentives.router)
     app.include_router(api)
     app.include_router(id_api.router)
     return app

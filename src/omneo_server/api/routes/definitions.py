@@ -1,0 +1,5 @@
+"""Incentive definitions and rates."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Rewards, points, credits and benefits as issued, balances, ledgers and redemptions."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
