@@ -31,6 +31,22 @@ from .resources.currencies import Currencies
 from .resources.custom_fields import CustomFields
 from .resources.custom_products import CustomProducts
 from .resources.identities import Identities
+from .resources.incentives import (
+    AchievementDefinitions,
+    Allocations,
+    BenefitDefinitions,
+    Benefits,
+    CreditDefinitions,
+    Credits,
+    PointDefinitions,
+    Points,
+    Rates,
+    Redemptions,
+    RewardDefinitions,
+    Rewards,
+    TierDefinitions,
+    TierPoints,
+)
 from .resources.interactions import Interactions
 from .resources.locations import Locations
 from .resources.orders import Orders
@@ -99,9 +115,15 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._http_class()
 
+        self.achievement_definitions: AchievementDefinitions[M] = AchievementDefinitions(self)
+        self.allocations: Allocations[M] = Allocations(self)
         self.auth: Auth[M] = Auth(self)
+        self.benefit_definitions: BenefitDefinitions[M] = BenefitDefinitions(self)
+        self.benefits: Benefits[M] = Benefits(self)
         self.brands: Brands[M] = Brands(self)
         self.countries: Countries[M] = Countries(self)
+        self.credit_definitions: CreditDefinitions[M] = CreditDefinitions(self)
+        self.credits: Credits[M] = Credits(self)
         self.currencies: Currencies[M] = Currencies(self)
         self.custom_fields: CustomFields[M] = CustomFields(self)
         self.custom_products: CustomProducts[M] = CustomProducts(self)
@@ -109,15 +131,23 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.interactions: Interactions[M] = Interactions(self)
         self.locations: Locations[M] = Locations(self)
         self.orders: Orders[M] = Orders(self)
+        self.point_definitions: PointDefinitions[M] = PointDefinitions(self)
+        self.points: Points[M] = Points(self)
         self.products: Products[M] = Products(self)
         self.profiles: Profiles[M] = Profiles(self)
+        self.rates: Rates[M] = Rates(self)
         self.ratings: Ratings[M] = Ratings(self)
+        self.redemptions: Redemptions[M] = Redemptions(self)
         self.regions: Regions[M] = Regions(self)
+        self.reward_definitions: RewardDefinitions[M] = RewardDefinitions(self)
+        self.rewards: Rewards[M] = Rewards(self)
         self.settings: Settings[M] = Settings(self)
         self.statuses: Statuses[M] = Statuses(self)
         self.systems: Systems[M] = Systems(self)
         self.tags: Tags[M] = Tags(self)
         self.tenants: Tenants[M] = Tenants(self)
+        self.tier_definitions: TierDefinitions[M] = TierDefinitions(self)
+        self.tier_points: TierPoints[M] = TierPoints(self)
         self.transactions: Transactions[M] = Transactions(self)
 
     # -- building ------------------------------------------------------------------------------

@@ -7,6 +7,23 @@ from .currencies import Currencies
 from .custom_fields import CustomFields
 from .custom_products import CustomProducts
 from .identities import Identities
+from .incentives import (
+    AchievementDefinitions,
+    Allocations,
+    BenefitDefinitions,
+    Benefits,
+    CreditDefinitions,
+    Credits,
+    PointDefinitions,
+    Points,
+    Rates,
+    RedemptionItems,
+    Redemptions,
+    RewardDefinitions,
+    Rewards,
+    TierDefinitions,
+    TierPoints,
+)
 from .interactions import Interactions
 from .locations import LocationCustomFields, Locations
 from .orders import OrderItems, Orders
@@ -22,9 +39,15 @@ from .tenants import TenantCustomFields, Tenants
 from .transactions import TransactionCustomFields, TransactionItems, Transactions
 
 __all__ = [
+    "AchievementDefinitions",
+    "Allocations",
     "Auth",
+    "BenefitDefinitions",
+    "Benefits",
     "Brands",
     "Countries",
+    "CreditDefinitions",
+    "Credits",
     "Currencies",
     "CustomFields",
     "CustomProducts",
@@ -34,17 +57,26 @@ __all__ = [
     "Locations",
     "OrderItems",
     "Orders",
+    "PointDefinitions",
+    "Points",
     "ProductVariants",
     "Products",
     "Profiles",
+    "Rates",
     "Ratings",
+    "RedemptionItems",
+    "Redemptions",
     "Regions",
+    "RewardDefinitions",
+    "Rewards",
     "Settings",
     "Statuses",
     "Systems",
     "Tags",
     "TenantCustomFields",
     "Tenants",
+    "TierDefinitions",
+    "TierPoints",
     "TransactionCustomFields",
     "TransactionItems",
     "Transactions",

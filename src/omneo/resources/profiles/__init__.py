@@ -16,24 +16,46 @@ from .commerce import (
     ProfileTransactions,
 )
 from .identities import ProfileIdentities
+from .incentives import (
+    IncentiveType,
+    ProfileAchievements,
+    ProfileBalances,
+    ProfileBenefits,
+    ProfileCredits,
+    ProfileLedgers,
+    ProfilePoints,
+    ProfileRedemptions,
+    ProfileRewards,
+    ProfileTiers,
+)
 from .labels import ProfileStatuses, ProfileTags
 from .profiles import Profiles
 from .regions import ProfileRegions
 
 __all__ = [
+    "IncentiveType",
+    "ProfileAchievements",
     "ProfileAddresses",
     "ProfileAggregations",
     "ProfileAppearance",
     "ProfileAttributes",
+    "ProfileBalances",
+    "ProfileBenefits",
     "ProfileComms",
+    "ProfileCredits",
     "ProfileCustomAttributes",
     "ProfileDates",
     "ProfileIdentities",
     "ProfileInteractions",
+    "ProfileLedgers",
     "ProfileOrders",
+    "ProfilePoints",
+    "ProfileRedemptions",
     "ProfileRegions",
+    "ProfileRewards",
     "ProfileStatuses",
     "ProfileTags",
+    "ProfileTiers",
     "ProfileTransactionClaims",
     "ProfileTransactions",
     "Profiles",

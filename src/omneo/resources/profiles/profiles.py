@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel
@@ -36,6 +37,7 @@ from ...types import (
     Profile,
     ProfileRef,
     ProfileType,
+    SuccessfulRedemption,
     TransactionProductVariant,
 )
 from .addresses import ProfileAddresses
@@ -48,6 +50,17 @@ from .commerce import (
     ProfileTransactions,
 )
 from .identities import ProfileIdentities
+from .incentives import (
+    ProfileAchievements,
+    ProfileBalances,
+    ProfileBenefits,
+    ProfileCredits,
+    ProfileLedgers,
+    ProfilePoints,
+    ProfileRedemptions,
+    ProfileRewards,
+    ProfileTiers,
+)
 from .labels import ProfileStatuses, ProfileTags
 from .regions import ProfileRegions
 
@@ -119,6 +132,15 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
         self.interactions: ProfileInteractions[M] = ProfileInteractions(client)
         self.transaction_claims: ProfileTransactionClaims[M] = ProfileTransactionClaims(client)
         self.aggregations: ProfileAggregations[M] = ProfileAggregations(client)
+        self.achievements: ProfileAchievements[M] = ProfileAchievements(client)
+        self.balances: ProfileBalances[M] = ProfileBalances(client)
+        self.benefits: ProfileBenefits[M] = ProfileBenefits(client)
+        self.credits: ProfileCredits[M] = ProfileCredits(client)
+        self.ledgers: ProfileLedgers[M] = ProfileLedgers(client)
+        self.points: ProfilePoints[M] = ProfilePoints(client)
+        self.redemptions: ProfileRedemptions[M] = ProfileRedemptions(client)
+        self.rewards: ProfileRewards[M] = ProfileRewards(client)
+        self.tiers: ProfileTiers[M] = ProfileTiers(client)
 
     @endpoint
     def create(self, body: Body, *, retry_mobile_secondary: bool = False) -> Request[Profile]:
@@ -208,6 +230,17 @@ class Profiles(GetMixin[M, Profile], ListMixin[M, Profile], DeleteMixin[M, Profi
         if toggle_opt_out:
             body[f"{channel}_optout"] = True
         return data_first("PUT", self._at(profile_id, "comms"), CommsAttribute, body=body)
+
+    @endpoint
+    def redeem(
+        self, profile_id: ID, amount: Decimal | float | str, meta: Mapping[str, Any] | None = None
+    ) -> Request[SuccessfulRedemption]:
+        """POST /profiles/{id}/redeem ``{amount, meta?}``: spend ``amount`` from the profile's
+        balances → the redemption with the balances after it."""
+        body: dict[str, Any] = {"amount": amount}
+        if meta is not None:
+            body["meta"] = meta
+        return data("POST", self._at(profile_id, "redeem"), SuccessfulRedemption, body=body)
 
     @endpoint
     def merge(self, source_profile_id: ID, destination_profile_id: ID) -> Request[Profile]:
