@@ -4,23 +4,28 @@ Nothing is re-declared here: ``MeView`` wraps the admin resource objects (``clie
 sub-resources) and partially applies ``"me"`` as the profile id of every method that takes one, so
 ``id.profile.addresses.update(address_id, body)`` is ``profiles.addresses.update("me", address_id,
 body)`` → ``PUT /profiles/me/addresses/{address_id}``. Admin-only methods (create, list, merge, batch,
-sync, lookups, custom events) and sub-resources (statuses, tags) are not exposed.
+sync, lookups, custom events) and sub-resources (statuses, tags) are not exposed. Where the ID API
+answers differently from the admin one, an ID flavour of the sub-resource replaces it (``ledgers``:
+``list()`` answers the whole ``{data: [...]}`` body, id-api.md §4).
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .._resource import ID, Body, M, Request, Resource, _Descriptor, data, endpoint
-from ..resources.profiles import Profiles
-from ..types import Profile
+from .._resource import ID, Body, M, NestedGetMixin, Request, Resource, _Descriptor, data, endpoint, full
+from ..resources.profiles import ProfileLedgers, Profiles
+from ..types import Envelope, LedgerEntry, Profile, SuccessfulRedemption
 
 if TYPE_CHECKING:
     from .._client import BaseClient
 
-__all__ = ["IDProfile", "MeView"]
+__all__ = ["IDProfile", "IDProfileLedgers", "MeView"]
 
 #: The top-level profile methods the ID API serves (id-api.md §3).
 PROFILE_METHODS = frozenset(
@@ -43,14 +48,35 @@ HIDDEN_SUBRESOURCES = frozenset({"statuses", "tags"})
 _PROFILE_PARAMS = ("profile_id", "parent_id", "id")
 
 
+class IDProfileLedgers(NestedGetMixin[M, LedgerEntry]):
+    """``id.profile.ledgers``: ``get(ledger_id)`` as on the admin side; ``list()`` answers the whole
+    body ``{data: [entry, ...]}`` (the admin ``list`` answers the entries)."""
+
+    path = ProfileLedgers.path
+    model = LedgerEntry
+
+    @endpoint
+    def list(self, profile_id: ID) -> Request[Envelope[builtins.list[LedgerEntry]]]:
+        """GET /profiles/me/ledgers → ``{data: [entry, ...]}``."""
+        return full("GET", self._at(profile_id), Envelope[builtins.list[LedgerEntry]])
+
+
 class MeView:
     """An admin profile resource seen by one profile: methods whose first parameter is the profile
-    id are served with it bound to ``me`` (or ``connection/{id}``); others are not available."""
+    id are served with it bound to ``me`` (or ``connection/{id}``); others are not available.
+    ``overrides`` replaces sub-resources by their ID flavour."""
 
-    def __init__(self, target: Resource[Any], me: str, methods: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        target: Resource[Any],
+        me: str,
+        methods: frozenset[str] | None = None,
+        overrides: Mapping[str, Resource[Any]] | None = None,
+    ) -> None:
         self._target = target
         self._me = me
         self._methods = methods
+        self._overrides = overrides or {}
 
     def _resolve(self, name: str) -> Any:
         if name.startswith("_"):
@@ -66,7 +92,7 @@ class MeView:
                 return None
             bound = getattr(self._target, name)
             return functools.update_wrapper(functools.partial(bound, self._me), bound)
-        value = self._target.__dict__.get(name)
+        value = self._overrides.get(name) or self._target.__dict__.get(name)
         if isinstance(value, Resource) and name not in HIDDEN_SUBRESOURCES:
             return MeView(value, self._me)
         return None
@@ -78,7 +104,7 @@ class MeView:
         return value
 
     def __dir__(self) -> list[str]:
-        names = set(dir(type(self._target))) | set(self._target.__dict__)
+        names = set(dir(type(self._target))) | set(self._target.__dict__) | set(self._overrides)
         return sorted(n for n in names if self._resolve(n) is not None)
 
     def __repr__(self) -> str:
@@ -88,13 +114,16 @@ class MeView:
 class IDProfile(Resource[M]):
     """``id.profile``: the token's own profile (``/profiles/me``) and every sub-resource of the
     admin tree (``addresses``, ``attributes.comms``, ``identities``, ``regions``, ``transactions``,
-    ``transaction_claims``, ``orders``, ``interactions``, ``aggregations``, …) without profile ids,
-    plus ``create`` (anonymous sign-up), ``redeem`` and ``connection(id)``."""
+    ``transaction_claims``, ``orders``, ``interactions``, ``aggregations``, ``rewards``, ``points``,
+    ``credits``, ``benefits``, ``tiers``, ``achievements``, ``balances``, ``ledgers``,
+    ``redemptions``, …) without profile ids, plus ``create`` (anonymous sign-up), ``redeem`` and
+    ``connection(id)``."""
 
     def __init__(self, client: BaseClient[M, Any]) -> None:
         super().__init__(client)
         self._admin: Profiles[M] = Profiles(client)
-        self._view = MeView(self._admin, "me", PROFILE_METHODS)
+        self._overrides: dict[str, Resource[M]] = {"ledgers": IDProfileLedgers(client)}
+        self._view = MeView(self._admin, "me", PROFILE_METHODS, self._overrides)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -111,11 +140,12 @@ class IDProfile(Resource[M]):
         return data("POST", "/profiles", Profile, body=body)
 
     @endpoint
-    def redeem(self, amount: Any) -> Request[dict[str, Any]]:
-        """POST /profiles/me/redeem ``{amount}`` → the redemption."""
-        return data("POST", "/profiles/me/redeem", dict[str, Any], body={"amount": amount})
+    def redeem(self, amount: Decimal | float | str) -> Request[SuccessfulRedemption]:
+        """POST /profiles/me/redeem ``{amount}`` (no ``meta`` on the ID API) → the redemption with
+        the balances after it."""
+        return data("POST", "/profiles/me/redeem", SuccessfulRedemption, body={"amount": amount})
 
     def connection(self, connection_id: ID) -> MeView:
         """The same profile tree for a connected profile (``/profiles/connection/{id}/...``), as an
         independent view (the original stays on ``me``)."""
-        return MeView(self._admin, f"connection/{connection_id}", PROFILE_METHODS)
+        return MeView(self._admin, f"connection/{connection_id}", PROFILE_METHODS, self._overrides)
