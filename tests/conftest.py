@@ -29,6 +29,7 @@ from omneo_server.db import migrate
 from omneo_server.db.base import Base
 from omneo_server.db.engine import Database
 from omneo_server.domain import access
+from omneo_server.domain.incentives import ledger
 from omneo_server.settings import Settings
 
 T = TypeVar("T")
@@ -126,6 +127,17 @@ class TenantInfo:
                         stmt = select(func.count()).select_from(table).where(table.c.tenant_id == self.id)
                         counts[table.name] = (await session.execute(stmt)).scalar_one()
             return counts
+
+        return self.server.run(work())
+
+
+    def verify(self) -> list[str]:
+        """What ``omneo-server verify`` reports for this tenant: every cached balance recomputed from
+        the ledger (empty when all agree)."""
+
+        async def work() -> list[str]:
+            async with self.server.db.read() as session:
+                return await ledger.verify(session, self.id)
 
         return self.server.run(work())
 

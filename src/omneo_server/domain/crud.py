@@ -82,9 +82,10 @@ def _tenant_select(res: Resource, ctx: Ctx) -> Any:
     return select(res.table).where(res.table.tenant_id == ctx.tenant_id)  # type: ignore[attr-defined]
 
 
-async def list_rows(session: AsyncSession, ctx: Ctx, res: Resource, query: ListQuery) -> Page:
+async def list_rows(session: AsyncSession, ctx: Ctx, res: Resource, query: ListQuery, *where: Any) -> Page:
+    """A page of the tenant's rows (narrowed by ``where``, e.g. to one profile's)."""
     stmt = apply(
-        _tenant_select(res, ctx),
+        _tenant_select(res, ctx).where(*where),
         query,
         res.filters,
         res.sorts,
@@ -94,14 +95,15 @@ async def list_rows(session: AsyncSession, ctx: Ctx, res: Resource, query: ListQ
     return await paginate(session, stmt, query)
 
 
-async def get_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any) -> Row:
+async def get_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, *where: Any) -> Row:
     try:
         key = res.key_kind(key)
     except (TypeError, ValueError):
         raise NotFound(res.label) from None
     if isinstance(key, int) and not INT_MIN <= key <= INT_MAX:
         raise NotFound(res.label)
-    row = (await session.execute(_tenant_select(res, ctx).where(res.key_column() == key))).scalar_one_or_none()
+    stmt = _tenant_select(res, ctx).where(res.key_column() == key, *where)
+    row = (await session.execute(stmt)).scalar_one_or_none()
     if row is None:
         raise NotFound(res.label)
     return row

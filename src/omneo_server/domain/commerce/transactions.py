@@ -23,6 +23,7 @@ from omneo_server.domain.commerce.schemas import ClaimIn, TransactionIn, Transac
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Conflict, Invalid, NotFound
+from omneo_server.domain.incentives import earning
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps, parse_timestamp
@@ -158,9 +159,16 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
     if tx.profile_id is None:
         await _match_open_claims(session, ctx, tx)
     if not tx.is_void:
-        await aggregations.apply(session, ctx, tx, 1)
+        await _effects(session, ctx, tx, 1)
     events.record(session, ctx, "transaction.created", tx.id, render(tx))
     return tx, True
+
+
+async def _effects(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -> None:
+    """Add (``sign=1``) or take away (``-1``) what a transaction does to its profile: aggregations,
+    then points and tier points earned."""
+    await aggregations.apply(session, ctx, tx, sign)
+    await (earning.earn if sign > 0 else earning.undo)(session, ctx, tx)
 
 
 async def _loaded(session: AsyncSession, tx: t.Transaction, refresh_fields: bool) -> None:
@@ -196,7 +204,7 @@ async def update(session: AsyncSession, ctx: Ctx, tx: t.Transaction, body: Trans
             setattr(tx, name, sent[name])
     if sent.get("is_void") is not None and sent["is_void"] != was_void:
         tx.is_void = sent["is_void"]
-        await aggregations.apply(session, ctx, tx, -1 if tx.is_void else 1)
+        await _effects(session, ctx, tx, -1 if tx.is_void else 1)
         events.record(session, ctx, "transaction.voided" if tx.is_void else "transaction.unvoided", tx.id, render(tx))
     for field in body.custom_fields or []:
         await custom_fields.set_custom(
@@ -269,7 +277,7 @@ async def get_by_external_id(session: AsyncSession, ctx: Ctx, external_id: str) 
 
 async def delete(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> None:
     if not tx.is_void:
-        await aggregations.apply(session, ctx, tx, -1)
+        await _effects(session, ctx, tx, -1)
     payload = render(tx)
     await session.delete(tx)
     await session.flush()
@@ -310,7 +318,7 @@ async def event_trigger(session: AsyncSession, ctx: Ctx, tx: t.Transaction, even
 async def detach(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> t.Transaction:
     """``unattach``: the transaction becomes anonymous again (and leaves the profile's aggregations)."""
     if not tx.is_void:
-        await aggregations.apply(session, ctx, tx, -1)
+        await _effects(session, ctx, tx, -1)
     tx.profile_id, tx.claimed_at = None, None
     await session.flush()
     events.record(session, ctx, "transaction.updated", tx.id, render(tx))
@@ -322,7 +330,7 @@ async def _attach(session: AsyncSession, ctx: Ctx, tx: t.Transaction, claim: t.T
     claim.status, claim.claimed_transaction_id, claim.claimed_at = "claimed", tx.id, tx.claimed_at
     await session.flush()
     if not tx.is_void:
-        await aggregations.apply(session, ctx, tx, 1)
+        await _effects(session, ctx, tx, 1)
     events.record(session, ctx, "transaction.claimed", tx.id, render(tx))
 
 

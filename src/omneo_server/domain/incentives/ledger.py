@@ -1,0 +1,466 @@
+"""The ledger: every movement of a profile's rewards, points and credits, appended and never edited.
+
+Each reward, points issue and credit is a *lot*. Issuing one appends an ``issue`` entry; every later
+movement (``spend``, ``expire``, ``void``, ``reversal``, ``return``, ``adjust``) appends an entry
+naming the lot and the issue entry it draws from or gives back to (``allocated_from_id``: the
+allocation). A lot's ``value_remaining`` is a cache of its entries' sum, kept in the same database
+transaction, and :func:`verify` recomputes every one of them.
+
+Balances follow the spec's formula: the sum of ``value_remaining`` over the profile's *live* lots
+(not void, not expired, and for points already accrued). Money never goes negative: a movement that
+would take a lot below zero, or spend more than a balance holds, is refused before anything is
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omneo_server import clock
+from omneo_server.db import tables as t
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.errors import Invalid, NotFound
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+#: Dollars per point when the tenant has not set ``point_dollar_rate`` (100 points = $1).
+DEFAULT_POINT_DOLLAR_RATE = Decimal("0.01")
+
+Lot = t.Reward | t.Point | t.Credit
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of spendable lot."""
+
+    name: str
+    table: Any  # type[Reward | Point | Credit]: mypy cannot select() from a union of classes
+    label: str
+    #: Whether balances count it in dollars (rewards, credits) or points.
+    in_points: bool = False
+
+
+REWARD = Kind("reward", t.Reward, "Reward")
+POINT = Kind("point", t.Point, "Point", in_points=True)
+CREDIT = Kind("credit", t.Credit, "Credit")
+KINDS = {k.name: k for k in (REWARD, POINT, CREDIT)}
+
+
+def kind_of(lot: Lot) -> Kind:
+    return REWARD if isinstance(lot, t.Reward) else POINT if isinstance(lot, t.Point) else CREDIT
+
+
+def q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def live(kind: Kind, now: datetime) -> ColumnElement[bool]:
+    """Lots that count toward a balance and may be spent at ``now``."""
+    table = kind.table
+    conditions = [
+        table.is_void.is_(False),
+        table.value_remaining > 0,
+        table.issued_at <= now,
+        or_(table.expires_at.is_(None), table.expires_at > now),
+    ]
+    if kind is POINT:
+        conditions.append(t.Point.accrued_at <= now)
+    return and_(*conditions)
+
+
+def is_live(lot: Lot, now: datetime) -> bool:
+    accrued = not isinstance(lot, t.Point) or lot.accrued_at <= now
+    unexpired = lot.expires_at is None or lot.expires_at > now
+    return not lot.is_void and lot.value_remaining > 0 and lot.issued_at <= now and unexpired and accrued
+
+
+async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
+    """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01."""
+    stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == "point_dollar_rate")
+    value = (await session.execute(stmt)).scalar_one_or_none()
+    try:
+        rate = Decimal(str(value)) if value not in (None, "") else DEFAULT_POINT_DOLLAR_RATE
+    except ArithmeticError:
+        return DEFAULT_POINT_DOLLAR_RATE
+    return rate if rate > 0 else DEFAULT_POINT_DOLLAR_RATE
+
+
+async def balance(session: AsyncSession, profile_id: str, kind: Kind, now: datetime | None = None) -> Decimal:
+    now = now or clock.now()
+    stmt = select(func.coalesce(func.sum(kind.table.value_remaining), 0)).where(
+        kind.table.profile_id == profile_id, live(kind, now)
+    )
+    return Decimal((await session.execute(stmt)).scalar_one())
+
+
+async def benefit_balance(session: AsyncSession, profile_id: str, now: datetime | None = None) -> int:
+    """How many of the profile's benefits could be redeemed now."""
+    now = now or clock.now()
+    stmt = select(func.count()).where(t.Benefit.profile_id == profile_id, redeemable_benefit(now))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def redeemable_benefit(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        t.Benefit.is_void.is_(False),
+        t.Benefit.issued_at <= now,
+        or_(t.Benefit.expires_at.is_(None), t.Benefit.expires_at > now),
+        or_(t.Benefit.redemptions_remaining.is_(None), t.Benefit.redemptions_remaining > 0),
+    )
+
+
+async def balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
+    """The Balances object (entities.md §1.9)."""
+    now = clock.now()
+    rate = await point_dollar_rate(session, ctx)
+    reward = await balance(session, profile_id, REWARD, now)
+    points = await balance(session, profile_id, POINT, now)
+    credit = await balance(session, profile_id, CREDIT, now)
+    point_dollars = q(points * rate)
+    combined = reward + point_dollars
+    return {
+        "reward_balance": reward,
+        "point_balance": points,
+        "point_balance_dollars": point_dollars,
+        "credit_balance": credit,
+        "benefit_balance": await benefit_balance(session, profile_id, now),
+        "combined_balance_dollars": combined,
+        "currency": None,
+        "localised": {
+            "reward_balance": reward,
+            "point_balance_dollars": point_dollars,
+            "combined_balance_dollars": combined,
+        },
+    }
+
+
+async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> t.Profile:
+    """The live profile, row-locked for this transaction: every command that moves a profile's
+    incentives takes this lock first, so concurrent redemptions queue instead of overspending
+    (on SQLite the single writer already serialises them)."""
+    stmt = (
+        select(t.Profile)
+        .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
+        .with_for_update()
+    )
+    profile = (await session.execute(stmt)).scalar_one_or_none()
+    if profile is None:
+        raise NotFound("Profile")
+    return profile
+
+
+async def _issue_entry_id(session: AsyncSession, kind: str, lot_id: int) -> int | None:
+    stmt = select(t.LedgerEntry.id).where(
+        t.LedgerEntry.kind == kind, t.LedgerEntry.lot_id == lot_id, t.LedgerEntry.entry_type == "issue"
+    )
+    return (await session.execute(stmt.limit(1))).scalar_one_or_none()
+
+
+async def _append(
+    session: AsyncSession,
+    ctx: Ctx,
+    *,
+    profile_id: str,
+    kind: str,
+    lot_id: int,
+    entry_type: str,
+    amount: Decimal,
+    dollar_value: Decimal,
+    balance_after: Decimal,
+    allocated_from_id: int | None = None,
+    redemption_id: int | None = None,
+    transaction_id: int | None = None,
+    description: str | None = None,
+    expires_at: datetime | None = None,
+) -> t.LedgerEntry:
+    entry = t.LedgerEntry(
+        tenant_id=ctx.tenant_id,
+        profile_id=profile_id,
+        kind=kind,
+        lot_id=lot_id,
+        entry_type=entry_type,
+        amount=amount,
+        dollar_value=dollar_value,
+        balance_after=balance_after,
+        allocated_from_id=allocated_from_id,
+        redemption_id=redemption_id,
+        transaction_id=transaction_id,
+        description=description,
+        expires_at=expires_at,
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def _dollars(session: AsyncSession, ctx: Ctx, kind: Kind, amount: Decimal) -> Decimal:
+    return q(amount * await point_dollar_rate(session, ctx)) if kind.in_points else amount
+
+
+async def open_lot(
+    session: AsyncSession, ctx: Ctx, lot: Lot, *, description: str | None = None, transaction_id: int | None = None
+) -> t.LedgerEntry:
+    """Write a new lot with its ``issue`` entry. The lot's ``value_remaining`` starts at
+    ``value_initial``; a smaller remaining is recorded as an ``adjust`` after the issue."""
+    kind = kind_of(lot)
+    if lot.value_initial < 0:
+        raise Invalid.field("value_initial", "The value initial must be at least 0.")
+    wanted = lot.value_remaining if lot.value_remaining is not None else lot.value_initial
+    if not ZERO <= wanted <= lot.value_initial:
+        raise Invalid.field("value_remaining", "The value remaining must be between 0 and the value initial.")
+    lot.value_remaining = lot.value_initial
+    session.add(lot)
+    await session.flush()
+    entry = await _append(
+        session,
+        ctx,
+        profile_id=lot.profile_id,
+        kind=kind.name,
+        lot_id=lot.id,
+        entry_type="issue",
+        amount=lot.value_initial,
+        dollar_value=await _dollars(session, ctx, kind, lot.value_initial),
+        balance_after=await balance(session, lot.profile_id, kind),
+        transaction_id=transaction_id,
+        description=description,
+        expires_at=lot.expires_at,
+    )
+    if wanted != lot.value_initial:
+        await move(session, ctx, lot, "adjust", wanted - lot.value_initial, description="Issued partly used.")
+    return entry
+
+
+async def move(
+    session: AsyncSession,
+    ctx: Ctx,
+    lot: Lot,
+    entry_type: str,
+    amount: Decimal,
+    *,
+    redemption_id: int | None = None,
+    transaction_id: int | None = None,
+    description: str | None = None,
+) -> t.LedgerEntry:
+    """Change a lot by ``amount`` (negative takes value away) and append the entry that says so."""
+    kind = kind_of(lot)
+    remaining = lot.value_remaining + amount
+    if remaining < 0:
+        raise Invalid.field("amount", f"The {kind.name} {lot.id} holds only {lot.value_remaining}.")
+    lot.value_remaining = remaining
+    await session.flush()
+    return await _append(
+        session,
+        ctx,
+        profile_id=lot.profile_id,
+        kind=kind.name,
+        lot_id=lot.id,
+        entry_type=entry_type,
+        amount=amount,
+        dollar_value=await _dollars(session, ctx, kind, amount),
+        balance_after=await balance(session, lot.profile_id, kind),
+        allocated_from_id=await _issue_entry_id(session, kind.name, lot.id),
+        redemption_id=redemption_id,
+        transaction_id=transaction_id,
+        description=description,
+        expires_at=lot.expires_at,
+    )
+
+
+async def live_lots(
+    session: AsyncSession, profile_id: str, kind: Kind, now: datetime, ids: Sequence[int] | None = None
+) -> list[Any]:
+    """The profile's spendable lots in consumption order: nearest expiry first (never-expiring
+    last), then oldest, locked for this transaction."""
+    table = kind.table
+    stmt = (
+        select(table)
+        .where(table.profile_id == profile_id, live(kind, now))
+        .order_by(table.expires_at.is_(None), table.expires_at, table.issued_at, table.id)
+        .with_for_update()
+    )
+    if ids is not None:
+        stmt = stmt.where(table.id.in_(ids))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def take(
+    session: AsyncSession,
+    ctx: Ctx,
+    profile_id: str,
+    kind: Kind,
+    wanted: Decimal,
+    entry_type: str,
+    *,
+    now: datetime,
+    redemption_id: int | None = None,
+    transaction_id: int | None = None,
+    description: str | None = None,
+    first: Sequence[Lot] = (),
+) -> list[tuple[Lot, Decimal]]:
+    """Take up to ``wanted`` from the profile's live lots (``first`` before the usual order) and
+    say what came from where; never more than the lots hold."""
+    taken: list[tuple[Lot, Decimal]] = []
+    seen: set[int] = set()
+    lots = [*first, *await live_lots(session, profile_id, kind, now)]
+    for lot in lots:
+        if wanted <= 0:
+            break
+        if lot.id in seen or lot.value_remaining <= 0:
+            continue
+        seen.add(lot.id)
+        part = min(lot.value_remaining, wanted)
+        await move(
+            session,
+            ctx,
+            lot,
+            entry_type,
+            -part,
+            redemption_id=redemption_id,
+            transaction_id=transaction_id,
+            description=description,
+        )
+        taken.append((lot, part))
+        wanted -= part
+    return taken
+
+
+async def expire_due(session: AsyncSession, ctx: Ctx, profile_id: str | None = None) -> int:
+    """Write ``expire`` entries for lots past their expiry that still hold value (one profile, or the
+    whole tenant for the scheduler). Balances already leave expired lots out; this closes them."""
+    now = clock.now()
+    count = 0
+    for kind in KINDS.values():
+        table = kind.table
+        stmt = select(table).where(
+            table.tenant_id == ctx.tenant_id,
+            table.is_void.is_(False),
+            table.value_remaining > 0,
+            table.expires_at.is_not(None),
+            table.expires_at <= now,
+        )
+        if profile_id is not None:
+            stmt = stmt.where(table.profile_id == profile_id)
+        for lot in (await session.execute(stmt.order_by(table.id).with_for_update())).scalars():
+            await move(session, ctx, lot, "expire", -lot.value_remaining, description="Expired.")
+            count += 1
+    return count
+
+
+async def void(session: AsyncSession, ctx: Ctx, lot: Lot, description: str = "Voided.") -> None:
+    """Void a lot: its remaining value leaves the balance through a ``void`` entry; the row stays."""
+    if lot.is_void:
+        return
+    if lot.value_remaining > 0:
+        await move(session, ctx, lot, "void", -lot.value_remaining, description=description)
+    lot.is_void = True
+    await session.flush()
+
+
+# --- reading the ledger --------------------------------------------------------------------------
+
+
+def render_entry(entry: t.LedgerEntry, profile: t.Profile) -> dict[str, Any]:
+    """The ledger entry shape (entities.md §5.2, with the legacy dollar/point columns)."""
+    in_points = entry.kind == "point"
+    return {
+        "id": entry.id,
+        "profile": {"id": profile.id, "email": profile.email},
+        "type": entry.kind,
+        "ledgerable_type": entry.kind,
+        "ledgerable_id": entry.lot_id,
+        "entry_type": entry.entry_type,
+        "description": entry.description,
+        "amount": entry.amount,
+        "dollar_value": None if in_points else entry.dollar_value,
+        "dollar_balance": None if in_points else entry.balance_after,
+        "point_value": entry.amount if in_points else None,
+        "point_balance": entry.balance_after if in_points else None,
+        "point_dollar_value": entry.dollar_value if in_points else None,
+        "allocated_from_id": entry.allocated_from_id,
+        "redemption_id": entry.redemption_id,
+        "transaction_id": entry.transaction_id,
+        "expires_at": entry.expires_at,
+        "created_at": entry.created_at,
+        "updated_at": entry.updated_at,
+    }
+
+
+async def entries(session: AsyncSession, ctx: Ctx, profile_id: str) -> list[t.LedgerEntry]:
+    stmt = (
+        select(t.LedgerEntry)
+        .where(t.LedgerEntry.tenant_id == ctx.tenant_id, t.LedgerEntry.profile_id == profile_id)
+        .order_by(t.LedgerEntry.id.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def entry(session: AsyncSession, ctx: Ctx, profile_id: str, entry_id: int) -> t.LedgerEntry:
+    stmt = select(t.LedgerEntry).where(
+        t.LedgerEntry.tenant_id == ctx.tenant_id,
+        t.LedgerEntry.profile_id == profile_id,
+        t.LedgerEntry.id == entry_id,
+    )
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("Ledger")
+    return row
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+async def verify(session: AsyncSession, tenant_id: int | None = None) -> list[str]:
+    """Recompute every lot's remaining value (and every limited benefit's remaining redemptions)
+    from the ledger; answer one line per difference, or nothing when all agree."""
+    problems: list[str] = []
+    for kind in KINDS.values():
+        table = kind.table
+        sums = (
+            select(t.LedgerEntry.lot_id, func.sum(t.LedgerEntry.amount).label("total"))
+            .where(t.LedgerEntry.kind == kind.name)
+            .group_by(t.LedgerEntry.lot_id)
+            .subquery()
+        )
+        stmt = select(table.id, table.tenant_id, table.profile_id, table.value_remaining, sums.c.total).outerjoin(
+            sums, sums.c.lot_id == table.id
+        )
+        if tenant_id is not None:
+            stmt = stmt.where(table.tenant_id == tenant_id)
+        for lot_id, tenant, profile_id, remaining, total in await session.execute(stmt):
+            derived = Decimal(total if total is not None else 0)
+            if remaining != derived:
+                problems.append(
+                    f"tenant {tenant} profile {profile_id} {kind.name} {lot_id}: "
+                    f"value_remaining {remaining} but the ledger sums to {derived}"
+                )
+            if remaining < 0:
+                problems.append(f"tenant {tenant} profile {profile_id} {kind.name} {lot_id}: negative {remaining}")
+    sums = (
+        select(t.LedgerEntry.lot_id, func.sum(t.LedgerEntry.amount).label("total"))
+        .where(t.LedgerEntry.kind == "benefit")
+        .group_by(t.LedgerEntry.lot_id)
+        .subquery()
+    )
+    limited = (
+        select(t.Benefit.id, t.Benefit.tenant_id, t.Benefit.redemptions_remaining, sums.c.total)
+        .outerjoin(sums, sums.c.lot_id == t.Benefit.id)
+        .where(t.Benefit.redemptions_remaining.is_not(None))
+    )
+    if tenant_id is not None:
+        limited = limited.where(t.Benefit.tenant_id == tenant_id)
+    for benefit_id, tenant, remaining, total in await session.execute(limited):
+        derived = Decimal(total if total is not None else 0)
+        if Decimal(remaining) != derived or remaining < 0:
+            problems.append(
+                f"tenant {tenant} benefit {benefit_id}: redemptions_remaining {remaining} "
+                f"but the ledger sums to {derived}"
+            )
+    return problems
