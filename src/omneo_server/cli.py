@@ -1,4 +1,4 @@
-"""``omneo-server``: serve, migrate, and manage tenants and tokens.
+"""``omneo-server``: serve, migrate, manage tenants and tokens, and verify balances against the ledger.
 
 Output contract other tools rely on: ``tokens create`` prints the new token as the last line of
 stdout, with nothing after it.
@@ -19,6 +19,7 @@ from omneo_server.db.engine import Database
 from omneo_server.db.tables import Tenant
 from omneo_server.domain import access
 from omneo_server.domain.errors import DomainError
+from omneo_server.domain.incentives import ledger
 from omneo_server.settings import load_settings
 
 app = typer.Typer(
@@ -121,6 +122,26 @@ def create_token(
 
     plaintext = _with_db(work)
     print(plaintext)
+
+
+@app.command()
+def verify(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's handle (default: all).")] = None,
+) -> None:
+    """Recompute every cached balance from the ledger; list each difference and exit 1 if any."""
+
+    async def work(db: Database) -> list[str]:
+        async with db.read() as session:
+            tenant_id = (await access.find_tenant(session, tenant)).id if tenant else None
+            return await ledger.verify(session, tenant_id)
+
+    problems = _with_db(work)
+    for problem in problems:
+        print(problem)
+    if problems:
+        err.print(f"[red]{len(problems)} balance(s) disagree with the ledger.[/red]")
+        raise typer.Exit(1)
+    err.print("Every balance agrees with the ledger.")
 
 
 def main() -> None:
