@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +34,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives.periods import add_months
+from omneo_server.domain.inputs import Body, Timestamp, partial
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX, INT_MIN, Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import money
@@ -44,7 +47,8 @@ CYCLE_MONTHS = 12
 
 
 def render_definition(tier: t.TierDefinition) -> dict[str, Any]:
-    return render_columns(tier)
+    """As ``/tiers/definitions`` renders it (``region`` is not looked up here)."""
+    return {**render_columns(tier), "region": None}
 
 
 def _rank(tier: t.TierDefinition) -> tuple[Decimal, int]:
@@ -109,6 +113,13 @@ async def window_total(
 
 
 # --- the profile's tier row ----------------------------------------------------------------------
+
+
+async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> None:
+    """Row-lock the profile first, as every command moving a profile's incentives does (one lock
+    order, so they queue rather than deadlock); a no-op on SQLite, whose single writer serialises."""
+    stmt = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.id == profile_id)
+    await session.execute(stmt.with_for_update())
 
 
 async def _row(session: AsyncSession, ctx: Ctx, profile_id: str, *, lock: bool) -> t.ProfileTier | None:
@@ -210,6 +221,7 @@ async def _maintain_row(
 async def _evaluate(session: AsyncSession, ctx: Ctx, profile_id: str, now: datetime) -> t.ProfileTier | None:
     """Lock the profile's tier, apply due anniversaries, then move it up as far as the window
     allows; a profile without a tier is placed on what it qualifies for (the floor at least)."""
+    await lock_profile(session, ctx, profile_id)
     tiers = await active_tiers(session, ctx)
     row = await _row(session, ctx, profile_id, lock=True)
     if row is not None:
@@ -240,6 +252,7 @@ async def calculate(session: AsyncSession, ctx: Ctx, profile_id: str) -> t.Profi
 async def maintain(session: AsyncSession, ctx: Ctx, profile_id: str, *, now: datetime | None = None) -> None:
     """Apply every anniversary of the profile's tier that is due (``anniversary_at ≤ now``), in order."""
     at = now or clock.now()
+    await lock_profile(session, ctx, profile_id)
     row = await _row(session, ctx, profile_id, lock=True)
     if row is not None:
         await _maintain_row(session, ctx, row, await active_tiers(session, ctx), at)
@@ -288,6 +301,7 @@ async def assign(session: AsyncSession, ctx: Ctx, profile_id: str, handle: str) 
     if not tier.is_assignable:
         raise Invalid.field("tier", "The selected tier cannot be assigned.")
     now = clock.now()
+    await lock_profile(session, ctx, profile_id)
     row = await _row(session, ctx, profile_id, lock=True)
     if row is not None:
         row = await _maintain_row(session, ctx, row, await active_tiers(session, ctx), now)
@@ -330,6 +344,7 @@ async def add_points(
     meta: Any = None,
 ) -> t.TierPoint:
     """Write a tier point (negative for returns), then bring the profile's tier up to date."""
+    await lock_profile(session, ctx, profile_id)  # before the insert's key-share lock on it
     row = t.TierPoint(
         tenant_id=ctx.tenant_id,
         profile_id=profile_id,
@@ -443,6 +458,7 @@ _NOT_NULL = ("point_definition_id", "value", "issued_at", "accrued_at", "profile
 async def update_point(session: AsyncSession, ctx: Ctx, key: str, data: dict[str, Any]) -> t.TierPoint:
     """Change a tier point's value, dates, definition or description; its profile stays."""
     row = await get_point(session, ctx, key)
+    await lock_profile(session, ctx, row.profile_id)
     for name in _NOT_NULL:
         if name in data and data[name] is None:
             raise Invalid.field(name, f"The {name} field cannot be null.")
@@ -464,6 +480,7 @@ async def update_point(session: AsyncSession, ctx: Ctx, key: str, data: dict[str
 
 async def delete_point(session: AsyncSession, ctx: Ctx, key: str) -> None:
     row = await get_point(session, ctx, key)
+    await lock_profile(session, ctx, row.profile_id)
     payload, profile_id = render_point(row), row.profile_id
     await session.delete(row)
     await session.flush()
@@ -485,7 +502,7 @@ async def points_by_source(session: AsyncSession, ctx: Ctx, profile_id: str) -> 
         )
         .where(t.TierPoint.tenant_id == ctx.tenant_id, t.TierPoint.profile_id == profile_id)
         .group_by(t.TierPoint.source_type)
-        .order_by(t.TierPoint.source_type)
+        .order_by(t.TierPoint.source_type.asc().nulls_first())
     )
     return [
         {"source_type": source, "count": count, "total": money(total), "total_12m": money(total_12m)}
@@ -588,3 +605,28 @@ async def move_to(session: AsyncSession, ctx: Ctx, loser: str, winner: str) -> N
 
 
 profiles.MERGE_HOOKS.append(move_to)
+
+
+# --- request bodies ------------------------------------------------------------------------------
+
+#: Tier point values fit NUMERIC(16, 2).
+VALUE_LIMIT = Decimal("1e14")
+
+
+class TierPointIn(Body):
+    profile_id: Annotated[str, StringConstraints(max_length=36)]
+    point_definition_id: int
+    value: Annotated[Decimal, PydanticField(gt=-VALUE_LIMIT, lt=VALUE_LIMIT)]
+    issued_at: Timestamp
+    #: Defaults to ``issued_at`` (spendable at once).
+    accrued_at: Timestamp | None = None
+    source_type: Annotated[str, StringConstraints(max_length=50)] | None = None
+    source_id: int | None = None
+    meta: Any = None
+
+
+TierPointUpdate = partial(TierPointIn)
+
+
+class AssignIn(Body):
+    tier: Annotated[str, StringConstraints(min_length=1, max_length=100)]
