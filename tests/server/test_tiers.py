@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from omneo_server import clock
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.incentives import tiers
 from omneo_server.domain.incentives.periods import add_months
+from omneo_server.settings import Settings
 from omneo_server.wire import format_timestamp
 from tests.conftest import Clock, TenantInfo
 from tests.server.api import Api
@@ -425,3 +428,49 @@ def test_achievement_counts_refused(api: Api, tenant: TenantInfo, time_machine: 
     Api(tenant, tenant.mint("read-achievements")).fails(
         403, "POST", path, json={"definition_id": running["id"], "count": 1}
     )
+
+
+# --- the scheduler and merges --------------------------------------------------------------------
+
+
+def test_maintain_due_assesses_every_profile_whose_anniversary_passed(
+    api: Api, tenant: TenantInfo, time_machine: Clock
+) -> None:
+    ids = programme(api)
+    gold, silver, floor = new_profile(api, "a@example.com"), new_profile(api, "b@example.com"), new_profile(api)
+    earn(api, ids, gold, 1000)
+    earn(api, ids, silver, 300)
+    tier(api, floor)
+    time_machine.travel(timedelta(days=370))
+
+    async def run() -> int:
+        async with tenant.server.db.write() as session:
+            return await tiers.maintain_due(session, Ctx(tenant.id, Settings()), clock.now())
+
+    assert tenant.server.run(run()) == 2  # the floor has no anniversary
+    assert tenant.server.run(run()) == 0
+    changes = [(payload["from"], payload["to"]) for kind, payload in events(tenant) if kind == "tier.changed"]
+    assert changes[-2:] == [("gold", "bronze"), ("silver", "bronze")] or changes[-2:] == [
+        ("silver", "bronze"),
+        ("gold", "bronze"),
+    ]
+
+
+def test_merging_moves_tier_points_and_achievements_to_the_winner(api: Api) -> None:
+    ids = programme(api)
+    benefit = api.ok(
+        "POST",
+        "/benefits/definitions",
+        json={"name": "Coffee", "handle": "coffee", "period": 30, "absolute_expiry": None},
+    )
+    definition = achievement(api, benefit["id"])
+    winner, loser = new_profile(api, "winner@example.com"), new_profile(api, "loser@example.com")
+    earn(api, ids, winner, 200)
+    earn(api, ids, loser, 200)
+    for pid, n in ((winner, 2), (loser, 4)):
+        api.ok("POST", f"/profiles/{pid}/achievements", json={"definition_id": definition["id"], "count": n})
+    api.ok("POST", "/profiles/merge", json={"source_profile_id": loser, "destination_profile_id": winner})
+    merged = tier(api, winner)
+    assert handle(merged) == "silver" and merged["total_points_12m"] == 400
+    [held] = api.ok("GET", f"/profiles/{winner}/achievements")
+    assert (held["count"], held["level"]) == (6, 2)

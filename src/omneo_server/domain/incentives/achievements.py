@@ -88,14 +88,16 @@ def current_and_next(definition: t.AchievementDefinition, reached: int) -> tuple
     return current, None
 
 
-def _newly_reached(definition: t.AchievementDefinition, reached: int, count: int) -> list[Step]:
+def _newly_reached(
+    definition: t.AchievementDefinition, reached: int, count: int, limit: int | None = MAX_LEVEL_UPS
+) -> list[Step]:
     out: list[Step] = []
     for step in steps(definition):
         if step.trigger > count:
             break
         if step.number > reached:
             out.append(step)
-            if len(out) > MAX_LEVEL_UPS:
+            if limit is not None and len(out) > limit:
                 raise Invalid.field("count", f"A count may reach at most {MAX_LEVEL_UPS} levels at once.")
     return out
 
@@ -279,6 +281,34 @@ async def _unlock(
     return issued, skipped
 
 
+def _about(row: t.ProfileAchievement) -> dict[str, Any]:
+    return {
+        "profile_id": row.profile_id,
+        "definition_id": row.achievement_definition_id,
+        "handle": row.definition.handle,
+    }
+
+
+async def _level_up(session: AsyncSession, ctx: Ctx, row: t.ProfileAchievement, reached: list[Step]) -> None:
+    """Raise the level through ``reached`` (in order): an event and the unlocks for each."""
+    for step in reached:
+        row.level = step.number
+        issued: list[int] = []
+        skipped: list[dict[str, Any]] = []
+        if step.repeat == 0 or step.level.get("allow_multiple_earn"):
+            issued, skipped = await _unlock(session, ctx, row, step)
+        payload = {
+            **_about(row),
+            "count": row.count,
+            "level": step.render(row.achievement_definition_id),
+            "benefits": issued,
+        }
+        if skipped:
+            payload["skipped_unlocks"] = skipped
+        events.record(session, ctx, "achievement.level_up", row.profile_id, payload)
+    await session.flush()
+
+
 async def add(
     session: AsyncSession,
     ctx: Ctx,
@@ -320,26 +350,21 @@ async def add(
     )
     session.add(point)
     row.count = live + counted
-    if reached:
-        row.level = reached[-1].number
     await session.flush()
-    base = {"profile_id": profile_id, "definition_id": definition.id, "handle": definition.handle}
     events.record(
         session,
         ctx,
         "achievement.progressed",
         profile_id,
-        {**base, "added": count, "count": row.count, "level": row.level, "point": render_point(point)},
+        {
+            **_about(row),
+            "added": count,
+            "count": row.count,
+            "level": reached[-1].number if reached else row.level,
+            "point": render_point(point),
+        },
     )
-    for step in reached:
-        issued: list[int] = []
-        skipped: list[dict[str, Any]] = []
-        if step.repeat == 0 or step.level.get("allow_multiple_earn"):
-            issued, skipped = await _unlock(session, ctx, row, step)
-        payload = {**base, "count": row.count, "level": step.render(definition.id), "benefits": issued}
-        if skipped:
-            payload["skipped_unlocks"] = skipped
-        events.record(session, ctx, "achievement.level_up", profile_id, payload)
+    await _level_up(session, ctx, row, reached)
     await session.flush()
     return row
 
@@ -349,7 +374,8 @@ async def add(
 
 async def move_to(session: AsyncSession, ctx: Ctx, loser: str, winner: str) -> None:
     """A merged-away profile's achievement points go to the winner; per definition the counts are
-    recomputed and the winner keeps the higher level (no unlocks are issued again)."""
+    recomputed and the winner keeps the higher level, then levels up (with unlocks) through what the
+    combined count newly reaches."""
     points = select(t.AchievementPoint).where(
         t.AchievementPoint.tenant_id == ctx.tenant_id, t.AchievementPoint.profile_id == loser
     )
@@ -371,7 +397,8 @@ async def move_to(session: AsyncSession, ctx: Ctx, loser: str, winner: str) -> N
         for row in pair:
             if row is not keep:
                 await session.delete(row)
-    await session.flush()
+        await session.flush()
+        await _level_up(session, ctx, keep, _newly_reached(keep.definition, keep.level, keep.count, limit=None))
 
 
 profiles.MERGE_HOOKS.append(move_to)
