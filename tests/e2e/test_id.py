@@ -33,6 +33,10 @@ def test_a_storefront_session(client: Omneo, tenant: TenantInfo) -> None:
     )
     client.transactions.create(sale("120.00", profile_id=customer.id))
     client.transactions.create(sale("30.00", profile_id=customer.id, transacted_at="2025-07-01 09:00:00"))
+    client.reward_definitions.create(
+        {"name": "Welcome", "handle": "welcome", "value": "15", "type": "activation", "period": 30, "absolute_expiry": None}
+    )
+    client.rewards.create({"profile_id": customer.id, "reward_definition_handle": "welcome"})
 
     # server side: the storefront backend mints a token for the logged-in Shopify customer
     with ID(tenant=tenant.handle, omneo_api_token=tenant.token, base_url=id_url(tenant), max_retries=0) as backend:
@@ -67,10 +71,21 @@ def test_a_storefront_session(client: Omneo, tenant: TenantInfo) -> None:
         identity = me.profile.identities.get("shopify")
         assert identity.identifier == SHOPIFY_CUSTOMER
 
-        # the same exception classes as the admin client; unbuilt sub-resources are a plain 404
+        # rewards and balances, and redeeming part of them
+        assert [r.value_remaining for r in me.profile.rewards.list()] == [Decimal("15.00")]
+        assert me.profile.balances.get().reward_balance == Decimal("15.00")
+        redeemed = me.profile.redeem(Decimal("5"))
+        assert redeemed.total == Decimal("5.00") and redeemed.balances is not None
+        assert redeemed.balances.reward_balance == Decimal("10.00")
+        assert [e.dollar_value for e in me.profile.ledgers.list().data] == [Decimal("-5.00"), Decimal("15.00")]
+        assert me.profile.redemptions.list().data[0].total == Decimal("5.00")
+
+        # the same exception classes as the admin client; what id-api.md does not list is a plain 404
         with pytest.raises(NotFoundError) as missing:
-            me.call("GET", "/profiles/me/rewards")
+            me.call("GET", "/profiles/me/rewards/definitions/secret")
         assert missing.value.body["message"]
+        with pytest.raises(PermissionDeniedError):
+            me.call("POST", "/profiles/me/tiers/assign", body={"tier": "gold"})
         with pytest.raises(ValidationError):
             me.profile.update({"profile_id": "someone-else"})
         with pytest.raises(PermissionDeniedError):

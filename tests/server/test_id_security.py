@@ -270,10 +270,12 @@ def test_the_profile_token_does_its_own_work(api: Api, tenant: TenantInfo, peopl
         assert listed.status_code == 200 and listed.json()["data"] == []
         assert listed.json()["links"]["first"].startswith(f"{tenant.server.url}{ID_PATH}/profiles/me/transactions")
         assert a["id"] not in listed.text
-        # sub-resources whose admin routes do not exist yet answer an Omneo-shaped 404
-        for path in ("/profiles/me/rewards", "/profiles/me/balances", "/profiles/me/tiers"):
+        # incentives: the token's own, read-only except for redeeming and claiming
+        for path in ("/profiles/me/rewards", "/profiles/me/balances", "/profiles/me/tiers", "/profiles/me/ledgers"):
             response = http.get(path)
-            assert response.status_code == 404 and set(response.json()) == {"message", "errors"}
+            assert response.status_code == 200, (path, response.text)
+        assert http.post("/profiles/me/redeem", json={"amount": 1}).status_code == 422  # nothing to redeem
+        assert http.post("/profiles/me/tiers/assign", json={"tier": "gold"}).status_code == 403
         store = api.ok("POST", "/locations", json={"name": "Flagship", "phone": "+61390000000"})
         listed = http.get("/locations").json()
         assert [x["id"] for x in listed["data"]] == [store["id"]]
