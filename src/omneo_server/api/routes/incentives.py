@@ -10,6 +10,8 @@ from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -27,6 +29,7 @@ from omneo_server.domain.incentives import ledger, lots
 from omneo_server.domain.incentives import redemptions as r
 from omneo_server.domain.incentives.lots import LotKind
 from omneo_server.domain.inputs import Body
+from omneo_server.wire import loads
 
 router = APIRouter()
 PROFILE = "/profiles/{profile_id}"
@@ -77,11 +80,17 @@ def _mount_lots(kind: LotKind) -> None:
 
     async def extend_(request: Request, ctx: Ctx = Depends(update)) -> Response:
         # The JS SDK sends rewards.extend as query parameters; others send a JSON body.
-        raw: dict[str, Any] = await request.json() if await request.body() else {}
+        try:
+            raw: Any = loads(await request.body()) if await request.body() else {}
+        except ValueError:
+            raise Invalid.field("body", "The body is not valid JSON.") from None
         if not raw:
             raw = {k: v for k, v in request.query_params.items() if not k.startswith("ids")}
             raw["ids"] = request.query_params.getlist("ids[]") or request.query_params.getlist("ids")
-        body = lots.ExtendIn.model_validate(raw)
+        try:
+            body = lots.ExtendIn.model_validate(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
         async with database(request).write() as session:
             extended = await lots.extend(session, ctx, kind, body)
             return render.JSON({"data": [lots.render(kind, lot) for lot in extended]})

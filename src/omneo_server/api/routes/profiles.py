@@ -153,7 +153,7 @@ async def batch_json(body: s.BatchIn, request: Request, ctx: Ctx = Depends(UPDAT
 @router.get(P)
 async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     async with database(request).read() as session:
-        return render.data(cmd.render_loaded(await _find(session, ctx, request, profile_id)))
+        return render.data(await cmd.render(session, ctx, await _find(session, ctx, request, profile_id), False))
 
 
 @router.put(P)

@@ -27,6 +27,7 @@ from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
+from omneo_server.domain.profiles import commands as profiles
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -139,6 +140,14 @@ async def balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str
             "combined_balance_dollars": combined,
         },
     }
+
+
+async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
+    found = await balances(session, ctx, profile_id)
+    return {k: v for k, v in found.items() if k.endswith("_balance") or k.endswith("_dollars")}
+
+
+profiles.RENDER_HOOKS.append(_profile_balances)
 
 
 async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> t.Profile:

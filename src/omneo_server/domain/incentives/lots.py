@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Pyd
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
@@ -26,6 +27,7 @@ from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives import ledger, periods
 from omneo_server.domain.incentives.ledger import CREDIT, POINT, REWARD, Kind
 from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
+from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX
 from omneo_server.wire import money
 
@@ -511,3 +513,18 @@ async def extend(session: AsyncSession, ctx: Ctx, kind: LotKind, body: ExtendIn)
         events.record(session, ctx, f"{kind.name}.extended", lot.id, render(kind, lot))
     await session.flush()
     return lots
+
+
+async def move_to(session: AsyncSession, ctx: Ctx, loser_id: str, winner_id: str) -> None:
+    """On a profile merge the loser's incentives, redemptions and ledger become the winner's: the
+    rows keep their history (the customer is one person), only the owner changes."""
+    await ledger.lock_profile(session, ctx, winner_id)
+    for table in (t.Reward, t.Point, t.Credit, t.Benefit, t.Redemption, t.LedgerEntry):
+        await session.execute(
+            sa_update(table)
+            .where(table.tenant_id == ctx.tenant_id, table.profile_id == loser_id)
+            .values(profile_id=winner_id)
+        )
+
+
+profiles.MERGE_HOOKS.append(move_to)

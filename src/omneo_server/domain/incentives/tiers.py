@@ -630,3 +630,11 @@ TierPointUpdate = partial(TierPointIn)
 
 class AssignIn(Body):
     tier: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+async def _profile_tier(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
+    current = await current_for(session, ctx, profile_id)
+    return {"tier": current, "tier_handle": None if current is None else current["handle"]}
+
+
+profiles.RENDER_HOOKS.append(_profile_tier)

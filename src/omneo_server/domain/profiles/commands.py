@@ -30,6 +30,8 @@ from omneo_server.wire import dumps
 PHONE_TAKEN = "The phone number exists"
 #: Other domains move what they own from a merged-away profile to the winner: ``(session, ctx, loser, winner)``.
 MERGE_HOOKS: list[Callable[[AsyncSession, Ctx, str, str], Awaitable[None]]] = []
+#: What other domains add to a single profile's JSON (balances, tier), given its id.
+RENDER_HOOKS: list[Callable[[AsyncSession, Ctx, str], Awaitable[dict[str, Any]]]] = []
 SCALARS = [
     "title",
     "first_name",
@@ -117,10 +119,15 @@ def render_loaded(profile: t.Profile) -> dict[str, Any]:
     return render_profile(profile, profile.custom_fields)
 
 
-async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> dict[str, Any]:
-    """Render a profile after a change: custom attributes may have been written beside it."""
-    await session.refresh(profile, ["custom_fields"])
-    return render_loaded(profile)
+async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile, refresh: bool = True) -> dict[str, Any]:
+    """Render one profile whole, with its balances and tier (after a change, custom attributes may
+    have been written beside it: ``refresh``). Lists use :func:`render_loaded` alone."""
+    if refresh:
+        await session.refresh(profile, ["custom_fields"])
+    out = render_loaded(profile)
+    for hook in RENDER_HOOKS:
+        out.update(await hook(session, ctx, profile.id))
+    return out
 
 
 async def get(session: AsyncSession, ctx: Ctx, profile_id: str, include_deleted: bool = False) -> t.Profile:
