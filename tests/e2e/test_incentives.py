@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from omneo import AsyncOmneo, NotFoundError, Omneo, ValidationError
+from omneo_server import clock
 from tests.conftest import Clock, TenantInfo
 
 
@@ -51,6 +52,15 @@ def test_birthday_reward_redeemed_in_part(client: Omneo, tenant: TenantInfo) -> 
     entries = client.profiles.ledgers.list(jane)
     assert [(e.type, e.dollar_value) for e in entries] == [("reward", Decimal("-7.50")), ("reward", Decimal("20.00"))]
     assert entries[0].dollar_balance == Decimal("12.50")
+    profile = client.profiles.get(jane)
+    assert (profile.reward_balance, profile.combined_balance_dollars) == (Decimal("12.50"), Decimal("12.50"))
+
+    # Merging another customer in brings their rewards and ledger along.
+    john = _profile(client, "john@example.com")
+    client.rewards.create({"profile_id": john, "reward_definition_handle": "birthday", "value_initial": "5"})
+    client.profiles.merge_into(jane, john)
+    assert client.profiles.balances.get(jane).reward_balance == Decimal("17.50")
+    assert len(client.profiles.ledgers.list(jane)) == 3
     assert tenant.verify() == []
 
 
@@ -72,7 +82,9 @@ def test_checkout_spends_benefit_then_rewards_by_expiry_then_credit(client: Omne
         }
     )
     later = client.rewards.create({"profile_id": jane, "reward_definition_handle": "spend", "expires_at": "2099-01-01"})
-    sooner = client.rewards.create({"profile_id": jane, "reward_definition_handle": "spend", "expires_at": "2098-01-01"})
+    sooner = client.rewards.create(
+        {"profile_id": jane, "reward_definition_handle": "spend", "expires_at": "2098-01-01"}
+    )
     credit = client.credits.create({"profile_id": jane, "credit_definition_handle": "gift", "value_initial": "50"})
     assert credit.credit_number and credit.security_code
     benefit = client.benefits.create({"profile_id": jane, "benefit_definition_handle": "coffee"})
@@ -135,7 +147,15 @@ def test_bad_redemptions_write_nothing(client: Omneo, tenant: TenantInfo, time_m
     _reward_definition(client, "short", value="10", period=1)
     _reward_definition(client, "draft", is_published=False)
     client.reward_definitions.create(
-        {"name": "Manual", "handle": "manual", "value": "5", "type": "other", "period": 5, "absolute_expiry": None}
+        {
+            "name": "Manual",
+            "handle": "manual",
+            "value": "5",
+            "type": "other",
+            "period": 5,
+            "absolute_expiry": None,
+            "is_assignable": False,
+        }
     )
     johns = client.rewards.create({"profile_id": john, "reward_definition_handle": "short"})
     client.rewards.create({"profile_id": jane, "reward_definition_handle": "short"})
@@ -154,6 +174,8 @@ def test_bad_redemptions_write_nothing(client: Omneo, tenant: TenantInfo, time_m
     with pytest.raises(ValidationError) as caught:
         client.rewards.create({"profile_id": jane, "reward_definition_handle": "draft"})
     assert "not published" in str(caught.value)
+    with pytest.raises(ValidationError, match="not assignable"):
+        client.rewards.create({"profile_id": jane, "reward_definition_handle": "manual"})
     with pytest.raises(ValidationError):
         client.rewards.create({"profile_id": jane, "reward_definition_handle": "short", "value_initial": "-1"})
     # Another profile's reward is not this profile's to see or spend.
@@ -267,3 +289,34 @@ async def test_200_concurrent_redemptions_never_overspend(aclient: AsyncOmneo, t
     entries = await aclient.profiles.ledgers.list(jane)
     assert sum(e.dollar_value or 0 for e in entries) == 0 and len(entries) == 151
     assert tenant.verify() == []
+
+
+def test_a_year_of_anniversaries_keeps_then_drops_the_tier(client: Omneo, time_machine: Clock) -> None:
+    jane = _profile(client)
+    client.point_definitions.create({"name": "Status", "handle": "status", "type": "tier"})
+    for name, value_min, maintain, floor in (("Base", "0", None, True), ("Silver", "300", "250", False)):
+        body = {"name": name, "handle": name.lower(), "value_min": value_min, "value_maintain": maintain}
+        client.tier_definitions.create({**body, "is_floor": floor})
+
+    def spend(total: str, external_id: str) -> None:
+        now = clock.now().strftime("%Y-%m-%d %H:%M:%S")  # the server's clock, which the test moves
+        client.transactions.create({**_sale(total, jane, external_id=external_id), "transacted_at": now})
+
+    spend("400.00", "Y0")
+    progress = client.profiles.tiers.list(jane)
+    assert progress.current_tier is not None and progress.current_tier.handle == "silver"
+    first_anniversary = progress.anniversary_at
+
+    # Eleven months on, another 260: at the anniversary the window holds 260 ≥ 250, so Silver stays.
+    time_machine.travel(timedelta(days=335))
+    spend("260.00", "Y1")
+    time_machine.travel(timedelta(days=40))
+    kept = client.profiles.tiers.calculate(jane)
+    assert kept.current_tier is not None and kept.current_tier.handle == "silver"
+    assert kept.anniversary_at is not None and first_anniversary is not None
+    assert kept.anniversary_at > first_anniversary and kept.maintained_at is not None
+
+    # A quiet year: at the next anniversary nothing qualifies, down to the floor.
+    time_machine.travel(timedelta(days=366))
+    dropped = client.profiles.tiers.calculate(jane)
+    assert dropped.current_tier is not None and dropped.current_tier.handle == "base"
