@@ -130,7 +130,6 @@ class TenantInfo:
 
         return self.server.run(work())
 
-
     def verify(self) -> list[str]:
         """What ``omneo-server verify`` reports for this tenant: every cached balance recomputed from
         the ledger (empty when all agree)."""

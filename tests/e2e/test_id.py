@@ -34,7 +34,14 @@ def test_a_storefront_session(client: Omneo, tenant: TenantInfo) -> None:
     client.transactions.create(sale("120.00", profile_id=customer.id))
     client.transactions.create(sale("30.00", profile_id=customer.id, transacted_at="2025-07-01 09:00:00"))
     client.reward_definitions.create(
-        {"name": "Welcome", "handle": "welcome", "value": "15", "type": "activation", "period": 30, "absolute_expiry": None}
+        {
+            "name": "Welcome",
+            "handle": "welcome",
+            "value": "15",
+            "type": "activation",
+            "period": 30,
+            "absolute_expiry": None,
+        }
     )
     client.rewards.create({"profile_id": customer.id, "reward_definition_handle": "welcome"})
 
