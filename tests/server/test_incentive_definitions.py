@@ -137,6 +137,10 @@ def test_rates_round_trip(api: Api, tenant: TenantInfo) -> None:
     api.ok("DELETE", f"/rates/{rate['id']}")
     api.fails(404, "GET", f"/rates/{rate['id']}")
     assert [name for name, _ in events(tenant)][-3:] == ["rate.created", "rate.updated", "rate.deleted"]
+    # A point definition's rates go with it.
+    kept = api.ok("POST", "/rates", json={"point_definition_id": definition["id"], "rate": 1})
+    api.ok("DELETE", f"/points/definitions/{definition['id']}")
+    api.fails(404, "GET", f"/rates/{kept['id']}")
 
 
 def test_money_is_cents_and_region_is_rendered(api: Api) -> None:
@@ -320,6 +324,8 @@ def test_bad_updates_are_422_and_write_nothing(api: Api, tenant: TenantInfo) -> 
     assert "end_time" in api.fails(422, "PUT", rate_path, json={"end_time": "2024-12-31 00:00:00"})["errors"]
     assert "profile_conditions" in api.fails(422, "PUT", rate_path, json={"profile_conditions": {"nope": []}})["errors"]
     assert "point_definition_id" in api.fails(422, "PUT", rate_path, json={"point_definition_id": None})["errors"]
+    assert "rate" in api.fails(422, "PUT", rate_path, json={"rate": None})["errors"]
+    assert "levels" in api.fails(422, "PUT", "/achievements/definitions/1", json={"levels": []})["errors"]
     assert tenant.row_counts() == before
 
 

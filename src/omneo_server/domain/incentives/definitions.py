@@ -37,25 +37,36 @@ from omneo_server.domain.query import INT_MAX, ListQuery, Page
 # --- input types ---------------------------------------------------------------------------------
 
 Count = Annotated[int, Pyd(ge=0, le=INT_MAX)]
+SIX_PLACES = Decimal("0.000001")
 
 
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+# The validators below also see ``None``: update bodies (``partial``) make every field nullable.
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value is not None and value.tzinfo is not None else value
+
+
+def _six_places(value: Decimal | None) -> Decimal | None:
+    return value.quantize(SIX_PLACES, rounding=ROUND_HALF_UP) if value is not None else None
+
+
+def _timezone(value: str | None) -> str | None:
+    return _zone(value) if value is not None else None
 
 
 #: A timestamp, naive UTC like every stored one (``Timestamp`` lets epoch numbers through as aware).
 When = Annotated[Timestamp, AfterValidator(_naive_utc)]
-Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone)]
+Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
 #: Tier thresholds: points, kept to cents like money.
 Points = Price
-SIX_PLACES = Decimal("0.000001")
 #: A rate multiplier (``NUMERIC(18, 6)``): rounded half up to six places.
 Multiplier = Annotated[
     Decimal,
     Pyd(ge=0, lt=Decimal("1e12"), allow_inf_nan=False),
-    AfterValidator(lambda d: d.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)),
+    AfterValidator(_six_places),
 ]
-#: A JSON Logic rule (checked when written, see :func:`_checked_rules`).
+#: A JSON Logic rule (checked when written, see :func:`_rules`).
 Condition = Any
 
 RewardType = Literal[
