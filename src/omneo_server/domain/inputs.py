@@ -6,7 +6,15 @@ from copy import copy
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 
 from omneo_server.domain.query import INT_MAX, INT_MIN
 from omneo_server.wire import parse_timestamp
@@ -21,7 +29,12 @@ def _timestamp(value: Any) -> Any:
     return parse_timestamp(value) if isinstance(value, str) else value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+def _naive_utc(value: datetime) -> datetime:
+    """Whatever form a timestamp came in (text, epoch seconds, with an offset), store naive UTC."""
+    return parse_timestamp(value)
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp), AfterValidator(_naive_utc)]
 
 
 def _unstorable(value: Any) -> str | None:
