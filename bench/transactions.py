@@ -13,14 +13,23 @@ updated, then runs for a fixed time per scenario:
                           last year, ``Australia/Melbourne``, ``systems`` ``["pos"]``, a unique
                           ``external_id`` and ``location_id`` ``S1``. Each write resolves the profile
                           and location and keeps the profile's aggregations and spend days current;
+* ``transaction POST + earning`` (with ``--earning``) the same, after configuring earning over HTTP: a
+                          reward point definition with a rate of 1 and a tier point definition with
+                          Bronze (floor, 0) / Silver (1,000) / Gold (3,000) tiers, so each sale also
+                          issues reward points (a ledgered lot) and tier points, and may move the
+                          profile up a tier;
 * ``bare GET (recheck)``  the baseline again, to show how much the machine drifted during the run.
 
 Afterwards it checks in the database that every transaction answered 2xx is stored with its 3 items
-and counted once in the aggregations. Any non-2xx answer is an error and is reported.
+and counted once in the aggregations. Any non-2xx answer is an error and is reported. With
+``--earning`` it also checks that every profile's point balance (``GET …/balances``) equals the sum of
+its earning transactions' totals x the rate (and nothing was earned before earning was configured),
+that its tier points add up to the same totals and its tier is the highest one they reach, and that
+``ledger.verify`` is empty.
 
 Usage::
 
-    .venv/bin/python bench/transactions.py [--seconds 10] [--database sqlite|postgresql]
+    .venv/bin/python bench/transactions.py [--seconds 10] [--database sqlite|postgresql] [--earning]
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 import httpx
@@ -43,6 +53,11 @@ HANDLE = "pos"
 LOCATION = {"name": "Store 1", "phone": "0390000000", "external_code": "S1"}
 TIMEZONE = "Australia/Melbourne"
 ITEMS = 3
+RATE = Decimal("1")
+EARNING_TARGET = 0.4
+REWARD_POINTS = {"name": "Bench points", "handle": "bench-points", "type": "reward"}
+TIER_POINTS = {"name": "Bench tier points", "handle": "bench-tier-points", "type": "tier"}
+TIERS = (("Bronze", "bronze", 0, True), ("Silver", "silver", 1000, False), ("Gold", "gold", 3000, False))
 
 
 def transaction(external_id: str, identifier: str, location: str | None, rng: random.Random) -> dict[str, Any]:
@@ -155,6 +170,160 @@ async def _sample(env: Env, fixtures: Fixtures) -> str:
     )
 
 
+# --- earning (with --earning) ---------------------------------------------------------------------
+
+
+def _points(total: Decimal) -> Decimal:
+    return (total * RATE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+async def _configure_earning(env: Env) -> str:
+    """Reward points at a rate of 1 and tier points with three tiers, over the API."""
+    headers = {"Authorization": f"Bearer {env.token}"}
+    bodies: list[tuple[str, dict[str, Any]]] = [
+        ("/api/v3/points/definitions", REWARD_POINTS),
+        ("/api/v3/points/definitions", TIER_POINTS),
+        ("/api/v3/rates", {"point_definition_handle": REWARD_POINTS["handle"], "rate": str(RATE)}),
+    ]
+    bodies += [
+        ("/api/v3/tiers/definitions", {"name": name, "handle": handle, "value_min": low, "is_floor": floor})
+        for name, handle, low, floor in TIERS
+    ]
+    async with httpx.AsyncClient(base_url=env.omneo.url, headers=headers, timeout=60) as client:
+        for path, body in bodies:
+            response = await client.post(path, json=body)
+            if response.status_code != 201:
+                raise RuntimeError(f"POST {path} {body}: HTTP {response.status_code} {response.text[:300]}")
+    tiers = " / ".join(f"{name} {low}{' (floor)' if floor else ''}" for name, _h, low, floor in TIERS)
+    return f"reward points ({REWARD_POINTS['handle']}) at rate {RATE}; tier points ({TIER_POINTS['handle']}); {tiers}"
+
+
+async def _point_balance(client: httpx.AsyncClient, profile_id: str) -> Decimal:
+    response = await client.get(f"/api/v3/profiles/{profile_id}/balances")
+    if response.status_code != 200:
+        raise RuntimeError(f"GET balances: HTTP {response.status_code} {response.text[:300]}")
+    return Decimal(str(response.json()["data"]["point_balance"]))
+
+
+async def _earning_sample(env: Env, fixtures: Fixtures) -> str:
+    """One transaction with earning on: the profile's point balance must grow by total x rate."""
+    identifier = random.choice(list(fixtures.profiles))
+    profile_id = fixtures.profiles[identifier]
+    body = transaction("sample-earning", identifier, fixtures.location, random.Random(2))
+    headers = {"Authorization": f"Bearer {env.token}"}
+    async with httpx.AsyncClient(base_url=env.omneo.url, headers=headers, timeout=60) as client:
+        before = await _point_balance(client, profile_id)
+        response = await client.post("/api/v3/transactions", json=body)
+        if response.status_code != 201:
+            raise RuntimeError(f"sample earning transaction: HTTP {response.status_code} {response.text[:500]}")
+        after = await _point_balance(client, profile_id)
+    total = Decimal(str(body["total"]))
+    if after - before != _points(total):
+        raise RuntimeError(f"sample earning transaction: total {total}, point balance {before} -> {after}")
+    return f"201, total {total}, point_balance {before} -> {after}"
+
+
+async def _last_transaction_id(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from omneo_server.db import tables as t
+    from omneo_server.db.engine import Database
+
+    db = Database(url)
+    try:
+        async with db.read() as session:
+            return int((await session.execute(select(func.coalesce(func.max(t.Transaction.id), 0)))).scalar_one())
+    finally:
+        await db.dispose()
+
+
+@dataclass
+class Earned:
+    problems: list[str]
+    verify: list[str]
+    profiles: int  # profiles that earned
+    points: Decimal  # points issued in all
+    tiers: dict[str, int]  # tier handle -> profiles
+
+
+async def _earned(env: Env, fixtures: Fixtures, before: int) -> Earned:
+    """Points, tier points and tiers against the transactions written after earning was configured
+    (ids above ``before``), every profile's point balance over the API, and ``ledger.verify``."""
+    from collections import defaultdict
+
+    from sqlalchemy import func, select
+
+    from omneo_server.db import tables as t
+    from omneo_server.db.engine import Database
+    from omneo_server.domain.incentives import ledger
+
+    points: defaultdict[str, Decimal] = defaultdict(Decimal)  # expected, per profile id
+    spend: defaultdict[str, Decimal] = defaultdict(Decimal)
+    problems: list[str] = []
+    db = Database(env.url)
+    try:
+        async with db.read() as session:
+            tenant_id = (await session.execute(select(t.Tenant.id))).scalar_one()
+            rows = await session.execute(
+                select(t.Transaction.profile_id, t.Transaction.total).where(t.Transaction.id > before)
+            )
+            for profile_id, total in rows:
+                points[str(profile_id)] += _points(Decimal(total))
+                spend[str(profile_id)] += Decimal(total)
+            early = (
+                await session.execute(select(func.count()).select_from(t.Point).where(t.Point.transaction_id <= before))
+            ).scalar_one()
+            if early:
+                problems.append(f"{early} point lots for transactions written before earning was configured")
+            stmt = select(t.Point.profile_id, func.sum(t.Point.value_remaining)).group_by(t.Point.profile_id)
+            lots = {str(p): Decimal(v) for p, v in await session.execute(stmt)}
+            stmt = select(t.TierPoint.profile_id, func.sum(t.TierPoint.value)).group_by(t.TierPoint.profile_id)
+            tier_points = {str(p): Decimal(v) for p, v in await session.execute(stmt)}
+            held = select(t.ProfileTier.profile_id, t.TierDefinition.handle).join(
+                t.TierDefinition, t.TierDefinition.id == t.ProfileTier.tier_definition_id
+            )
+            tier_of = {str(p): str(h) for p, h in await session.execute(held)}
+            verify = await ledger.verify(session, tenant_id)
+    finally:
+        await db.dispose()
+
+    headers = {"Authorization": f"Bearer {env.token}"}
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=env.omneo.url, headers=headers, timeout=60) as client:
+
+        async def balance(profile_id: str) -> tuple[str, Decimal]:
+            async with gate:
+                return profile_id, await _point_balance(client, profile_id)
+
+        balances = dict(await asyncio.gather(*(balance(p) for p in fixtures.profiles.values())))
+
+    wrong = {"balance": 0, "lots": 0, "tier points": 0, "tier": 0}
+    first: list[str] = []
+    for profile_id in fixtures.profiles.values():
+        want, spent = points.get(profile_id, Decimal(0)), spend.get(profile_id, Decimal(0))
+        expected_tier = next((h for _n, h, low, _f in reversed(TIERS) if spent >= low), None)
+        checks = {
+            "balance": balances[profile_id] == want,
+            "lots": lots.get(profile_id, Decimal(0)) == want,
+            "tier points": tier_points.get(profile_id, Decimal(0)) == spent,
+            # A profile that earned nothing may hold no tier yet.
+            "tier": tier_of.get(profile_id) == expected_tier or (not spent and profile_id not in tier_of),
+        }
+        for name, ok in checks.items():
+            if not ok:
+                wrong[name] += 1
+                if len(first) < 5:
+                    first.append(
+                        f"profile {profile_id}: earning transactions total {spent}, expected points {want}; "
+                        f"point_balance {balances[profile_id]}, point lots {lots.get(profile_id)}, tier points "
+                        f"{tier_points.get(profile_id)}, tier {tier_of.get(profile_id)} (expected {expected_tier})"
+                    )
+    problems += [f"{n} profiles with the wrong {name}" for name, n in wrong.items() if n]
+    problems += first
+    tiers = {h: sum(1 for v in tier_of.values() if v == h) for _n, h, _l, _f in TIERS}
+    return Earned(problems, verify, sum(1 for p in points.values() if p), sum(points.values(), Decimal(0)), tiers)
+
+
 async def _analyze(url: str) -> None:
     """Refresh PostgreSQL's planner statistics, as autovacuum would within a minute or so."""
     from sqlalchemy import text
@@ -194,8 +363,8 @@ async def _stored(url: str) -> dict[str, Any]:
     return dict(zip(keys, row, strict=True))
 
 
-def _consistency(stored: dict[str, Any], answered: int) -> list[str]:
-    expected = answered + 1  # + the sample
+def _consistency(stored: dict[str, Any], answered: int, samples: int = 1) -> list[str]:
+    expected = answered + samples
     problems = []
     if stored["transactions"] != expected:
         problems.append(f"{stored['transactions']} transactions stored, {expected} answered 2xx")
@@ -225,6 +394,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="PostgreSQL: do not ANALYZE after set-up (the planner then guesses sizes for the new tables; "
         "see bench/README.md: each identity lookup JIT-compiles, for seconds)",
     )
+    parser.add_argument(
+        "--earning",
+        action="store_true",
+        help="then configure earning (reward points at rate 1, tier points, 3 tiers) and run the ingest again",
+    )
     args = parser.parse_args(argv)
     if min(args.seconds, args.concurrency, args.clients, args.profiles) <= 0:
         parser.error("--seconds, --concurrency, --clients and --profiles must be positive")
@@ -247,9 +421,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         ingest, _ = bench.closed_loop(
             "transaction POST", env.omneo, TransactionPost(tuple(fixtures.profiles), fixtures.location)
         )
+        earning: Result | None = None
+        earned: Earned | None = None
+        if args.earning:
+            print(f"# earning configured: {asyncio.run(_configure_earning(env))}")
+            before = asyncio.run(_last_transaction_id(env.url))
+            print(f"# sample transaction with earning: {asyncio.run(_earning_sample(env, fixtures))}", flush=True)
+            earning, _ = bench.closed_loop(
+                "transaction POST + earning", env.omneo, TransactionPost(tuple(fixtures.profiles), fixtures.location)
+            )
         recheck, _ = bench.closed_loop("bare GET (recheck)", env.bare, Get("/"))
         stored = asyncio.run(_stored(env.url))
-    results: list[Result] = [baseline, ingest, recheck]
+        if args.earning:
+            earned = asyncio.run(_earned(env, fixtures, before))
+    results: list[Result] = [baseline, ingest, *([earning] if earning else []), recheck]
 
     print()
     print(table(results, baseline))
@@ -259,7 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if r.errors or r.warmup_errors:
             print(f"{r.scenario}: {r.errors} errors (+{r.warmup_errors} in warm-up), first: {r.first_error}")
     print(f"errors (any non-2xx or failed request, warm-up included): {errors}")
-    problems = _consistency(stored, ingest.answered)
+    samples = 2 if earning else 1
+    problems = _consistency(stored, ingest.answered + (earning.answered if earning else 0), samples)
     verdict = "consistent" if not problems else "INCONSISTENT: " + "; ".join(problems)
     print(
         f"database after the run: {stored['transactions']} transactions, {stored['items']} items, aggregations "
@@ -281,7 +467,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"target transaction POST >= {RATIO_TARGET:.0%} of bare req/s: "
         f"{'MET' if ratio >= RATIO_TARGET else 'MISSED'} ({ratio:.1%}; {again:.1%} against the recheck)"
     )
-    return 1 if errors or problems else 0
+    if earning is None or earned is None:
+        return 1 if errors or problems else 0
+
+    print(
+        f"earning: {earned.profiles} profiles earned {earned.points} points in all; tiers "
+        + ", ".join(f"{h} {n}" for h, n in earned.tiers.items())
+        + ": "
+        + (
+            "every point balance = its transactions' totals x rate, tier points = totals, tiers right"
+            if not earned.problems
+            else "INCONSISTENT: " + "; ".join(earned.problems)
+        )
+    )
+    print("ledger.verify: " + ("empty (every cached balance agrees with the ledger)" if not earned.verify else ""))
+    for line in earned.verify[:20]:
+        print(f"  {line}")
+    share = earning.rps / baseline.rps if baseline.rps else 0.0
+    again = earning.rps / recheck.rps if recheck.rps else 0.0
+    extra = earning.cpu_ms_per_request - ingest.cpu_ms_per_request
+    print(
+        f"transactions with earning: {earning.rps:.1f} tx/s, p50 {earning.ms(50)} ms, p99 {earning.ms(99)} ms, "
+        f"server CPU {earning.cpu_ms_per_request:.2f} ms/tx ({extra:+.2f} against ingest without earning); "
+        + (f"{earning.rps / ingest.rps:.0%} of the ingest rate without earning" if ingest.rps else "")
+    )
+    print(
+        f"target transaction POST with earning >= {EARNING_TARGET:.0%} of bare req/s: "
+        f"{'MET' if share >= EARNING_TARGET else 'MISSED'} ({share:.1%}; {again:.1%} against the recheck)"
+    )
+    return 1 if errors or problems or earned.problems or earned.verify else 0
 
 
 if __name__ == "__main__":
