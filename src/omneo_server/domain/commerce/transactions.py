@@ -23,7 +23,7 @@ from omneo_server.domain.commerce.schemas import ClaimIn, TransactionIn, Transac
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Conflict, Invalid, NotFound
-from omneo_server.domain.incentives import earning
+from omneo_server.domain.incentives import earning, ledger
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps, parse_timestamp
@@ -166,7 +166,10 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
 
 async def _effects(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -> None:
     """Add (``sign=1``) or take away (``-1``) what a transaction does to its profile: aggregations,
-    then points and tier points earned."""
+    then points and tier points earned. The profile is locked first, the one lock order every
+    incentive command follows (profile, then aggregations, then lots), so two sales cannot deadlock."""
+    if tx.profile_id is not None:
+        await ledger.lock_profile(session, ctx, tx.profile_id, live=False)
     await aggregations.apply(session, ctx, tx, sign)
     await (earning.earn if sign > 0 else earning.undo)(session, ctx, tx)
 

@@ -86,7 +86,9 @@ async def earn(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> None:
     definitions = await _definitions(session, ctx)
     if not definitions:
         return
-    profile = await ledger.lock_profile(session, ctx, tx.profile_id)
+    profile = await ledger.lock_profile(session, ctx, tx.profile_id, live=False)
+    if profile.deleted_at is not None:
+        return  # a deleted profile earns nothing more
     profile_data = render_columns(profile)
     item_data = _transaction_data(tx)
     when = min(tx.transacted_at, clock.now())
@@ -204,7 +206,7 @@ async def undo(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> None:
     tier_totals = [(d, Decimal(v)) for d, v in (await session.execute(tier_stmt)).all() if v]
     if not net and not tier_totals:
         return
-    await ledger.lock_profile(session, ctx, tx.profile_id)
+    await ledger.lock_profile(session, ctx, tx.profile_id, live=False)
     now = clock.now()
     if net > 0:
         earned = select(t.Point).where(t.Point.transaction_id == tx.id, t.Point.source_type == "transaction")

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
@@ -150,14 +150,18 @@ async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) ->
 profiles.RENDER_HOOKS.append(_profile_balances)
 
 
-async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> t.Profile:
+async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str, live: bool = True) -> t.Profile:
     """The live profile, row-locked for this transaction: every command that moves a profile's
     incentives takes this lock first, so concurrent redemptions queue instead of overspending
-    (on SQLite the single writer already serialises them)."""
+    (on SQLite the single writer already serialises them). ``live=False`` also finds a deleted
+    profile, for undoing what its transactions did."""
     stmt = (
         select(t.Profile)
-        .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
-        .with_for_update()
+        .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id)
+        .where(t.Profile.deleted_at.is_(None) if live else true())
+        # FOR NO KEY UPDATE: excludes the other incentive commands, not the foreign-key checks of
+        # rows that merely reference the profile (a transaction insert), so those cannot deadlock.
+        .with_for_update(key_share=True)
     )
     profile = (await session.execute(stmt)).scalar_one_or_none()
     if profile is None:

@@ -119,7 +119,7 @@ async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> None
     """Row-lock the profile first, as every command moving a profile's incentives does (one lock
     order, so they queue rather than deadlock); a no-op on SQLite, whose single writer serialises."""
     stmt = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.id == profile_id)
-    await session.execute(stmt.with_for_update())
+    await session.execute(stmt.with_for_update(key_share=True))  # as ledger.lock_profile
 
 
 async def _row(session: AsyncSession, ctx: Ctx, profile_id: str, *, lock: bool) -> t.ProfileTier | None:
