@@ -320,3 +320,27 @@ def test_a_year_of_anniversaries_keeps_then_drops_the_tier(client: Omneo, time_m
     time_machine.travel(timedelta(days=366))
     dropped = client.profiles.tiers.calculate(jane)
     assert dropped.current_tier is not None and dropped.current_tier.handle == "base"
+
+
+def test_extending_rewards_and_benefits(client: Omneo, tenant: TenantInfo) -> None:
+    jane = _profile(client)
+    _reward_definition(client, "flexible", is_extendable=True, extend_days=10)
+    _reward_definition(client, "rigid")
+    client.benefit_definitions.create(
+        {"name": "Lounge", "handle": "lounge", "period": 7, "absolute_expiry": None, "is_extendable": True}
+    )
+    flexible = client.rewards.create({"profile_id": jane, "reward_definition_handle": "flexible"})
+    rigid = client.rewards.create({"profile_id": jane, "reward_definition_handle": "rigid"})
+    benefit = client.benefits.create({"profile_id": jane, "benefit_definition_handle": "lounge"})
+    assert flexible.expires_at is not None and benefit.expires_at is not None
+
+    extended = client.rewards.extend({"ids": [flexible.id], "profile_id": jane}).data
+    assert extended[0].expires_at == flexible.expires_at + timedelta(days=10)
+    assert extended[0].extended_at is not None
+    with pytest.raises(ValidationError, match="not extendable"):
+        client.rewards.extend({"ids": [rigid.id], "profile_id": jane})
+    moved = client.benefits.extend({"ids": [benefit.id], "profile_id": jane, "extend_date": "2099-12-31 23:59:59"})
+    assert str(moved.data[0].expires_at)[:10] == "2099-12-31"
+    with pytest.raises(ValidationError):
+        client.benefits.extend({"ids": [benefit.id], "profile_id": jane, "extend_date": "2001-01-01"})
+    assert tenant.verify() == []

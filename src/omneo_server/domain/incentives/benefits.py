@@ -8,7 +8,7 @@ the issue entry holds ``max_redemptions`` and each redemption takes its count aw
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,8 +23,16 @@ from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid
-from omneo_server.domain.incentives import ledger, periods
-from omneo_server.domain.incentives.lots import Amount, DefinitionId, ExtendIn, ProfileId, Timezone, default_expiry
+from omneo_server.domain.incentives import ledger
+from omneo_server.domain.incentives.lots import (
+    Amount,
+    DefinitionId,
+    ExtendIn,
+    ProfileId,
+    Timezone,
+    default_expiry,
+    extended_expiry,
+)
 from omneo_server.domain.inputs import Body, Handle, Name, Timestamp
 
 Count = Annotated[int, Pyd(ge=1, le=10_000)]
@@ -304,13 +312,7 @@ async def extend(session: AsyncSession, ctx: Ctx, body: ExtendIn) -> list[t.Bene
     for benefit in found:
         if not benefit.definition.is_extendable or benefit.is_void:
             raise Invalid.field("ids", f"The benefit {benefit.id} is not extendable.")
-        days = body.extend_days or benefit.definition.extend_days
-        if body.extend_date is not None:
-            benefit.expires_at = body.extend_date
-        elif days:
-            benefit.expires_at = periods.end_of_day(max(benefit.expires_at or now, now) + timedelta(days=days))
-        else:
-            raise Invalid.field("extend_days", "Give extend_date or extend_days (the definition has no extend_days).")
+        benefit.expires_at = extended_expiry(body, benefit.expires_at, benefit.definition.extend_days, now)
         benefit.extended_at = now
         events.record(session, ctx, "benefit.extended", benefit.id, render(benefit))
     await session.flush()

@@ -481,6 +481,23 @@ async def delete(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any) -> No
     events.record(session, ctx, f"{kind.name}.voided", lot.id, render(kind, lot))
 
 
+def extended_expiry(
+    body: ExtendIn, expires_at: datetime | None, definition_days: int | None, now: datetime
+) -> datetime:
+    """The new expiry an extension gives: ``extend_date``, else ``extend_days`` (or the
+    definition's) added to the later of the current expiry and now, to the end of that day."""
+    days = body.extend_days or definition_days
+    if body.extend_date is not None:
+        new_expiry = body.extend_date
+    elif days:
+        new_expiry = periods.end_of_day(max(expires_at or now, now) + timedelta(days=days))
+    else:
+        raise Invalid.field("extend_days", "Give extend_date or extend_days (the definition has no extend_days).")
+    if new_expiry <= now:
+        raise Invalid.field("extend_date", "The extend date must be in the future.")
+    return new_expiry
+
+
 async def extend(session: AsyncSession, ctx: Ctx, kind: LotKind, body: ExtendIn) -> list[Any]:
     """Push the expiry of a profile's lots: to ``extend_date``, or by ``extend_days`` (else the
     definition's ``extend_days``), only where the definition is extendable."""
@@ -499,16 +516,7 @@ async def extend(session: AsyncSession, ctx: Ctx, kind: LotKind, body: ExtendIn)
             raise Invalid.field("ids", f"The {kind.name} {lot.id} is not extendable.")
         if lot.is_void:
             raise Invalid.field("ids", f"The {kind.name} {lot.id} is void.")
-        days = body.extend_days or lot.definition.extend_days
-        if body.extend_date is not None:
-            new_expiry = body.extend_date
-        elif days:
-            new_expiry = periods.end_of_day(max(lot.expires_at or now, now) + timedelta(days=days))
-        else:
-            raise Invalid.field("extend_days", "Give extend_date or extend_days (the definition has no extend_days).")
-        if new_expiry <= now:
-            raise Invalid.field("extend_date", "The extend date must be in the future.")
-        lot.expires_at = new_expiry
+        lot.expires_at = extended_expiry(body, lot.expires_at, lot.definition.extend_days, now)
         lot.extended_at = now
         events.record(session, ctx, f"{kind.name}.extended", lot.id, render(kind, lot))
     await session.flush()
