@@ -65,6 +65,11 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    #: Dispatch attempts that failed, when the next may run, the last failure, and when it gave up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    available_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 # --- configuration -------------------------------------------------------------------------------
@@ -1040,3 +1045,165 @@ class LedgerEntry(TenantScoped, Base):
     transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
     description: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- reactions -----------------------------------------------------------------------------------
+
+
+class Trigger(TenantScoped, Base):
+    """Actions run, in ``sort_order``, for each event of type ``trigger``."""
+
+    __tablename__ = "triggers"
+    __table_args__ = (Index("ix_triggers_tenant_event", "tenant_id", "trigger"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    trigger: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    actions: Mapped[list[Action]] = relationship(
+        order_by="(Action.sort_order, Action.id)", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Automation(TenantScoped, Base):
+    """Actions run on a schedule over the profiles a saved query selects."""
+
+    __tablename__ = "automations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(20), default="scheduled")
+    query: Mapped[str | None] = mapped_column(Text)
+    query_type: Mapped[str | None] = mapped_column(String(50))
+    arguments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    slot: Mapped[str | None] = mapped_column(String(50))
+    date: Mapped[str | None] = mapped_column(String(50))
+    frequency: Mapped[str | None] = mapped_column(String(20))
+    run_at: Mapped[str | None] = mapped_column(String(20))
+    #: Our schedule: a cron expression (five fields), checked when written.
+    schedule: Mapped[str | None] = mapped_column(String(100))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[list[Action]] = relationship(
+        order_by="(Action.sort_order, Action.id)", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Action(TenantScoped, Base):
+    """One step of a trigger or an automation (``name`` is the action type, e.g. ``reward.create``)."""
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"), index=True)
+    automation_id: Mapped[int | None] = mapped_column(ForeignKey("automations.id", ondelete="CASCADE"), index=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid)
+    name: Mapped[str] = mapped_column(String(100))
+    references_id: Mapped[int | None] = mapped_column(Integer)
+    sort_order: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    arguments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ReactionRun(Base):
+    """That a trigger (or automation) acted on an event: written with the effects, so an event
+    delivered twice acts once."""
+
+    __tablename__ = "reaction_runs"
+    __table_args__ = (UniqueConstraint("reaction", "reaction_id", "event_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    #: ``trigger`` or ``automation``.
+    reaction: Mapped[str] = mapped_column(String(20))
+    reaction_id: Mapped[int] = mapped_column(Integer)
+    #: The outbox event id, or ``<run>:<profile id>`` for an automation run.
+    event_key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+
+class Target(TenantScoped, Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2048))
+    template: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    condition: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Webhook(TenantScoped, Base):
+    __tablename__ = "webhooks"
+    __table_args__ = (UniqueConstraint("tenant_id", "trigger", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2048))
+    namespace: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retry_daily: Mapped[bool] = mapped_column(Boolean, default=True)
+    retry_hourly: Mapped[bool] = mapped_column(Boolean, default=True)
+    queue: Mapped[str | None] = mapped_column(String(10), default="default")
+    condition: Mapped[Any] = mapped_column(JSON, nullable=True)
+    extra_data_template: Mapped[str | None] = mapped_column(Text)
+    #: Signing secret (Standard Webhooks ``whsec_…``); the hosted-style HMAC uses it too.
+    secret: Mapped[str | None] = mapped_column(String(128))
+    #: Deliveries that failed in a row; reaching the limit disables the webhook.
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Delivery(TenantScoped, Base):
+    """One event on its way to one webhook or target: at least once, retried with backoff."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_events.id", ondelete="SET NULL"))
+    #: The stable id receivers dedupe on (the event's ``event_id``, or a target send's own).
+    message_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2048))
+    #: The exact bytes sent (and signed) on every attempt.
+    body: Mapped[str] = mapped_column(Text)
+    #: ``pending``, ``delivered``, ``failed`` (will retry) or ``dead``.
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: A worker holds the delivery until then; a killed worker's lease simply runs out.
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+
+class ScheduleRun(Base):
+    """When a recurring job last ran (per tenant): with the advisory lock, one run per period."""
+
+    __tablename__ = "schedule_runs"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(DateTime)
