@@ -16,7 +16,9 @@ from omneo_server.api.routes import (
     incentives,
     platform,
     profiles,
+    reactions,
     tiers,
+    webhooks,
 )
 from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(definitions.router)
     api.include_router(tiers.router)
     api.include_router(incentives.router)
+    api.include_router(reactions.router)
+    api.include_router(webhooks.router)
     app.include_router(api)
     app.include_router(id_api.router)
     return app

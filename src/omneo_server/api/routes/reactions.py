@@ -1,0 +1,5 @@
+"""Reactions routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

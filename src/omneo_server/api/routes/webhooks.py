@@ -1,0 +1,5 @@
+"""Webhooks routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
