@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import func, select
@@ -30,6 +31,7 @@ from omneo_server.db.base import Base
 from omneo_server.db.engine import Database
 from omneo_server.domain import access
 from omneo_server.domain.incentives import ledger
+from omneo_server.jobs import worker
 from omneo_server.settings import Settings
 
 T = TypeVar("T")
@@ -70,6 +72,7 @@ class Server:
     api_url: str
     db: Database
     loop: asyncio.AbstractEventLoop
+    settings: Settings
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's own event loop (where its engine lives)."""
@@ -79,7 +82,8 @@ class Server:
 @pytest.fixture(scope="session")
 def server(database_url: str) -> Iterator[Server]:
     migrate.upgrade(database_url)
-    settings = Settings(database_url=database_url, max_body_bytes=64 * 1024)
+    # No background worker: tests run the worker's passes themselves (``TenantInfo.work``).
+    settings = Settings(database_url=database_url, max_body_bytes=64 * 1024, worker=False)
     app = create_app(settings)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -93,7 +97,7 @@ def server(database_url: str) -> Iterator[Server]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     url = f"http://127.0.0.1:{port}"
-    yield Server(url, f"{url}/api/v3", app.state.db, loop)
+    yield Server(url, f"{url}/api/v3", app.state.db, loop, settings)
     uv.should_exit = True
     thread.join(timeout=10)
 
@@ -127,6 +131,19 @@ class TenantInfo:
                         stmt = select(func.count()).select_from(table).where(table.c.tenant_id == self.id)
                         counts[table.name] = (await session.execute(stmt)).scalar_one()
             return counts
+
+        return self.server.run(work())
+
+    def work(self, passes: int = 1) -> dict[str, int]:
+        """Run the worker's pass (scheduler, events, deliveries) for this tenant, ``passes`` times."""
+
+        async def work() -> dict[str, int]:
+            totals: dict[str, int] = {}
+            async with httpx.AsyncClient() as http:
+                for _ in range(passes):
+                    counts = await worker.run_once(self.server.db, self.server.settings, http, [self.id])
+                    totals = {k: totals.get(k, 0) + v for k, v in counts.items()}
+            return totals
 
         return self.server.run(work())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from omneo_server.api.routes import (
 )
 from omneo_server.api.routes import id as id_api
 from omneo_server.db.engine import Database
+from omneo_server.jobs import worker
 from omneo_server.settings import Settings, load_settings
 
 API_PREFIX = "/api/v3"
@@ -33,7 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        background = asyncio.create_task(worker.run(db, settings, stop)) if settings.worker else None
         yield
+        stop.set()
+        if background is not None:
+            await background
         await db.dispose()
 
     app = FastAPI(

@@ -7,6 +7,7 @@ stdout, with nothing after it.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -92,6 +93,30 @@ def serve(
         )
     print(f"Serving the Omneo API on http://{host}:{port}/api/v3 (docs: http://{host}:{port}/docs)", flush=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command("worker")
+def run_worker() -> None:
+    """Run the background worker alone (events, deliveries, schedules) until interrupted. Any number
+    may run against one PostgreSQL; with SQLite, run one (or leave it to ``serve``)."""
+    from omneo_server.jobs import worker
+
+    settings = load_settings()
+    migrations.upgrade(settings.database_url)
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        err.print("Worker running; Ctrl-C stops it.")
+        try:
+            await worker.run(db, settings, stop)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
 
 
 @tenants.command("create")

@@ -24,6 +24,12 @@ class Settings:
     #: Region used to read national-format mobile numbers into E.164.
     phone_region: str = field(default_factory=lambda: _env("PHONE_REGION", "AU"))
     id_token_ttl_seconds: int = field(default_factory=lambda: int(_env("ID_TOKEN_TTL", "3600")))
+    #: Run the background worker (outbox, deliveries, scheduler) inside the API process.
+    worker: bool = field(default_factory=lambda: _env("WORKER", "1") not in ("0", "false", "no"))
+    #: Seconds the worker sleeps when it found nothing to do.
+    worker_idle_seconds: float = field(default_factory=lambda: float(_env("WORKER_IDLE_SECONDS", "1")))
+    #: Seconds a webhook or target receiver has to answer.
+    delivery_timeout_seconds: float = field(default_factory=lambda: float(_env("DELIVERY_TIMEOUT", "5")))
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
@@ -362,9 +364,59 @@ async def expire_due(session: AsyncSession, ctx: Ctx, profile_id: str | None = N
         if profile_id is not None:
             stmt = stmt.where(table.profile_id == profile_id)
         for lot in (await session.execute(stmt.order_by(table.id).with_for_update())).scalars():
-            await move(session, ctx, lot, "expire", -lot.value_remaining, description="Expired.")
+            expired = lot.value_remaining
+            await move(session, ctx, lot, "expire", -expired, description="Expired.")
+            events.record(
+                session,
+                ctx,
+                f"{kind.name}.expired",
+                lot.id,
+                {"id": lot.id, "profile_id": lot.profile_id, "value": expired},
+            )
             count += 1
     return count
+
+
+#: How far ahead "expiring soon" events are sent.
+EXPIRING_NOTICE = timedelta(days=7)
+
+
+async def announce_expiring(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
+    """Record ``{kind}.expiring`` once for each lot that will expire within :data:`EXPIRING_NOTICE`
+    with value left (an extension announces again: the notice is per expiry date)."""
+    count = 0
+    for kind in KINDS.values():
+        table = kind.table
+        stmt = select(table).where(
+            table.tenant_id == ctx.tenant_id,
+            table.is_void.is_(False),
+            table.value_remaining > 0,
+            table.expires_at > now,
+            table.expires_at <= now + EXPIRING_NOTICE,
+        )
+        for lot in (await session.execute(stmt.order_by(table.id))).scalars():
+            notice = _insert(session)(t.ReactionRun).values(
+                tenant_id=ctx.tenant_id,
+                reaction="expiring",
+                reaction_id=lot.id,
+                event_key=f"{kind.name}:{lot.expires_at:%Y%m%d%H%M%S}",
+                status="sent",
+                created_at=now,
+            )
+            if getattr(await session.execute(notice.on_conflict_do_nothing()), "rowcount", 0):
+                payload = {
+                    "id": lot.id,
+                    "profile_id": lot.profile_id,
+                    "value_remaining": lot.value_remaining,
+                    "expires_at": lot.expires_at,
+                }
+                events.record(session, ctx, f"{kind.name}.expiring", lot.id, payload)
+                count += 1
+    return count
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def void(session: AsyncSession, ctx: Ctx, lot: Lot, description: str = "Voided.") -> None:
