@@ -29,6 +29,7 @@ from omneo_server.app import create_app
 from omneo_server.db import migrate
 from omneo_server.db.base import Base
 from omneo_server.db.engine import Database
+from omneo_server.db.tables import OutboxEvent
 from omneo_server.domain import access
 from omneo_server.domain.incentives import ledger
 from omneo_server.jobs import worker
@@ -144,6 +145,16 @@ class TenantInfo:
                     counts = await worker.run_once(self.server.db, self.server.settings, http, [self.id])
                     totals = {k: totals.get(k, 0) + v for k, v in counts.items()}
             return totals
+
+        return self.server.run(work())
+
+    def events(self, prefix: str = "") -> list[str]:
+        """The types of this tenant's outbox events starting with ``prefix``, oldest first."""
+
+        async def work() -> list[str]:
+            stmt = select(OutboxEvent.type).where(OutboxEvent.tenant_id == self.id, OutboxEvent.type.startswith(prefix))
+            async with self.server.db.read() as session:
+                return list((await session.execute(stmt.order_by(OutboxEvent.id))).scalars())
 
         return self.server.run(work())
 
