@@ -60,6 +60,7 @@ from .resources.systems import Systems
 from .resources.tags import Tags
 from .resources.tenants import Tenants
 from .resources.transactions import Transactions
+from .resources.webhooks import Webhooks
 
 __all__ = ["AsyncOmneo", "BaseClient", "HealthStatus", "Omneo"]
 
@@ -149,6 +150,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.tier_definitions: TierDefinitions[M] = TierDefinitions(self)
         self.tier_points: TierPoints[M] = TierPoints(self)
         self.transactions: Transactions[M] = Transactions(self)
+        self.webhooks: Webhooks[M] = Webhooks(self)
 
     # -- building ------------------------------------------------------------------------------
 

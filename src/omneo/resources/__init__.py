@@ -37,6 +37,7 @@ from .systems import Systems
 from .tags import Tags
 from .tenants import TenantCustomFields, Tenants
 from .transactions import TransactionCustomFields, TransactionItems, Transactions
+from .webhooks import Webhooks
 
 __all__ = [
     "AchievementDefinitions",
@@ -80,4 +81,5 @@ __all__ = [
     "TransactionCustomFields",
     "TransactionItems",
     "Transactions",
+    "Webhooks",
 ]

@@ -95,6 +95,7 @@ from .profiles import (
     ProfileType,
     StaffSummary,
 )
+from .webhooks import Delivery, DeliveryAttempt, Webhook
 
 __all__ = [
     "APIToken",
@@ -132,6 +133,8 @@ __all__ = [
     "Date",
     "DateAttribute",
     "DateLink",
+    "Delivery",
+    "DeliveryAttempt",
     "Envelope",
     "EnvironmentSetting",
     "Gender",
@@ -188,4 +191,5 @@ __all__ = [
     "TransactionProductVariant",
     "TransactionSummary",
     "User",
+    "Webhook",
 ]
