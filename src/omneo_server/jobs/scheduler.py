@@ -96,7 +96,8 @@ async def tick(db: Database, settings: Settings, tenants: Sequence[int] | None =
     async with db.read() as session:
         if tenants is None:
             tenants = list((await session.execute(select(t.Tenant.id).order_by(t.Tenant.id))).scalars())
-        last = dict((await session.execute(select(t.ScheduleRun.name, t.ScheduleRun.last_run_at))).tuples().all())
+        rows = await session.execute(select(t.ScheduleRun.name, t.ScheduleRun.last_run_at))
+        last = {name: at for name, at in rows.all()}
     done = 0
     for tenant_id in tenants:
         for schedule in SCHEDULES:
