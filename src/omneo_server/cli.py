@@ -96,7 +96,9 @@ def serve(
 
 
 @app.command("worker")
-def run_worker() -> None:
+def run_worker(
+    tenant: Annotated[str | None, typer.Option(help="Work for this tenant's handle only (default: all).")] = None,
+) -> None:
     """Run the background worker alone (events, deliveries, schedules) until interrupted. Any number
     may run against one PostgreSQL; with SQLite, run one (or leave it to ``serve``)."""
     from omneo_server.jobs import worker
@@ -110,9 +112,13 @@ def run_worker() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        only = None
+        if tenant:
+            async with db.read() as session:
+                only = [(await access.find_tenant(session, tenant)).id]
         err.print("Worker running; Ctrl-C stops it.")
         try:
-            await worker.run(db, settings, stop)
+            await worker.run(db, settings, stop, only)
         finally:
             await db.dispose()
 

@@ -30,6 +30,8 @@ class Settings:
     worker_idle_seconds: float = field(default_factory=lambda: float(_env("WORKER_IDLE_SECONDS", "1")))
     #: Seconds a webhook or target receiver has to answer.
     delivery_timeout_seconds: float = field(default_factory=lambda: float(_env("DELIVERY_TIMEOUT", "5")))
+    #: How long a worker holds a delivery it is sending; a killed worker's deliveries are retried after.
+    delivery_lease_seconds: float = field(default_factory=lambda: float(_env("DELIVERY_LEASE_SECONDS", "60")))
 
     @property
     def is_sqlite(self) -> bool:

@@ -134,12 +134,12 @@ async def run_once(
     return counts
 
 
-async def run(db: Database, settings: Settings, stop: asyncio.Event) -> None:
+async def run(db: Database, settings: Settings, stop: asyncio.Event, tenants: Sequence[int] | None = None) -> None:
     """Loop until ``stop`` is set, sleeping ``worker_idle_seconds`` when a pass found nothing."""
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while not stop.is_set():
             try:
-                counts = await run_once(db, settings, client)
+                counts = await run_once(db, settings, client, tenants)
             except Exception:  # the database may be briefly away: keep the worker alive
                 log.exception("worker pass failed")
                 counts = {}
