@@ -481,7 +481,7 @@ TARGETS = Resource(
 )
 
 
-def test_target(target: t.Target, context: dict[str, Any]) -> dict[str, Any]:
+def try_target(target: t.Target, context: dict[str, Any]) -> dict[str, Any]:
     """Render a target on a context: ``{rendered, condition}``; a template problem is a 422."""
     try:
         rendered = templates.render_json(target.template, context)

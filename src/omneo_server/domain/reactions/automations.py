@@ -169,11 +169,11 @@ async def get(session: AsyncSession, ctx: Ctx, key: Any) -> t.Automation:
 
 
 async def create(session: AsyncSession, ctx: Ctx, body: AutomationIn) -> t.Automation:
-    data = body.model_dump(exclude_unset=True)
+    data = body.model_dump()
     items = data.pop("actions", None) or []
     _check(data, None)
     triggers.check_actions(items)
-    row = t.Automation(tenant_id=ctx.tenant_id, type=body.type, is_active=body.is_active, arguments=[], **data)
+    row = t.Automation(tenant_id=ctx.tenant_id, **data)
     row.actions = triggers.new_actions(ctx, items)
     row.next_run_at = next_tick(row, clock.now())
     session.add(row)

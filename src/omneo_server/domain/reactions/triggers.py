@@ -202,10 +202,11 @@ async def get(session: AsyncSession, ctx: Ctx, key: Any) -> t.Trigger:
 
 
 async def create(session: AsyncSession, ctx: Ctx, body: TriggerIn) -> t.Trigger:
-    data = body.model_dump(exclude_unset=True)
-    items = data.pop("actions", None) or []
+    data = body.model_dump()
+    items = [a.model_dump(exclude_unset=True) for a in body.actions or []]
+    data.pop("actions", None)
     check_actions(items)
-    row = t.Trigger(tenant_id=ctx.tenant_id, is_active=body.is_active, **data)
+    row = t.Trigger(tenant_id=ctx.tenant_id, **data)
     row.actions = new_actions(ctx, items)
     session.add(row)
     await session.flush()
