@@ -661,3 +661,24 @@ def test_tier_points_and_points_with_check_rate(api: Api, tenant: TenantInfo) ->
     assert tier_point.value == Decimal("40.00") and tier_point.point_definition_id == tier_points  # no rate: raw base
     [point] = rows(tenant, t.Point, t.Point.profile_id == jane, t.Point.source_type == "trigger")
     assert point.value_initial == Decimal("80.00") and point.rate == Decimal(2)
+
+
+def test_the_sdk_namespaces(tenant: TenantInfo) -> None:
+    from omneo import Omneo
+
+    client = Omneo(tenant=tenant.handle, token=tenant.token, base_url=tenant.server.api_url)
+    trigger = client.triggers.create({"name": "SDK", "trigger": "survey.completed"})
+    action = client.triggers.actions.create(
+        trigger.id, {"name": "tag.add", "arguments": {"profile_id": "x", "tag": "y"}}
+    )
+    assert action.arguments[1].value == "y" and client.triggers.get(trigger.id).actions[0].id == action.id
+    assert [a.id for a in client.triggers.actions.list(trigger.id)] == [action.id]
+    automation = client.automations.create({"name": "SDK", "type": "scheduled", "schedule": "0 3 * * *"})
+    assert automation.next_run_at is not None and client.automations.trigger(automation.id) is None
+    target = client.targets.create(
+        {"name": "T", "handle": "t", "url": "https://x.example.com", "template": '{"a": "{{ a }}"}'}
+    )
+    assert client.targets.test(target.id, {"a": 1}).rendered == {"a": "1"}
+    event = client.events.create({"event": "survey.completed", "data": {"x": 1}})
+    assert event.event == "survey.completed" and event.id
+    client.triggers.delete(trigger.id)

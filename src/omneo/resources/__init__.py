@@ -30,6 +30,7 @@ from .orders import OrderItems, Orders
 from .products import Products, ProductVariants
 from .profiles import Profiles
 from .ratings import Ratings
+from .reactions import AutomationActions, Automations, Events, Targets, TriggerActions, Triggers
 from .regions import Regions
 from .settings import Settings
 from .statuses import Statuses
@@ -43,6 +44,8 @@ __all__ = [
     "AchievementDefinitions",
     "Allocations",
     "Auth",
+    "AutomationActions",
+    "Automations",
     "BenefitDefinitions",
     "Benefits",
     "Brands",
@@ -52,6 +55,7 @@ __all__ = [
     "Currencies",
     "CustomFields",
     "CustomProducts",
+    "Events",
     "Identities",
     "Interactions",
     "LocationCustomFields",
@@ -74,6 +78,7 @@ __all__ = [
     "Statuses",
     "Systems",
     "Tags",
+    "Targets",
     "TenantCustomFields",
     "Tenants",
     "TierDefinitions",
@@ -81,5 +86,7 @@ __all__ = [
     "TransactionCustomFields",
     "TransactionItems",
     "Transactions",
+    "TriggerActions",
+    "Triggers",
     "Webhooks",
 ]

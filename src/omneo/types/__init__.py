@@ -95,6 +95,16 @@ from .profiles import (
     ProfileType,
     StaffSummary,
 )
+from .reactions import (
+    Action,
+    ActionArgument,
+    Automation,
+    AutomationArgument,
+    CustomEvent,
+    Target,
+    TargetTest,
+    Trigger,
+)
 from .webhooks import Delivery, DeliveryAttempt, Webhook
 
 __all__ = [
@@ -105,10 +115,14 @@ __all__ = [
     "AchievementLevel",
     "AchievementPeriod",
     "AchievementPoint",
+    "Action",
+    "ActionArgument",
     "Address",
     "Aggregations",
     "Allocation",
     "AppearanceAttribute",
+    "Automation",
+    "AutomationArgument",
     "Availability",
     "AvailabilityEntry",
     "Balances",
@@ -127,6 +141,7 @@ __all__ = [
     "CreditType",
     "Currency",
     "CustomAttribute",
+    "CustomEvent",
     "CustomField",
     "CustomFieldType",
     "CustomProduct",
@@ -180,6 +195,8 @@ __all__ = [
     "SuccessfulRedemption",
     "System",
     "Tag",
+    "Target",
+    "TargetTest",
     "Tier",
     "TierDefinition",
     "TierPoint",
@@ -190,6 +207,7 @@ __all__ = [
     "TransactionItem",
     "TransactionProductVariant",
     "TransactionSummary",
+    "Trigger",
     "User",
     "Webhook",
 ]
