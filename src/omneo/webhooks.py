@@ -26,6 +26,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from .errors import OmneoError
@@ -105,7 +106,8 @@ def _verify_hosted(body: bytes, signature: str, secret: str) -> None:
 
 
 def verify(payload: bytes | str, headers: Mapping[str, str], secret: str, *, tolerance: int = DEFAULT_TOLERANCE) -> Any:
-    """Check the delivery's signature and return its parsed JSON body; raise
+    """Check the delivery's signature and return its parsed JSON body (numbers with a fraction as
+    ``Decimal``, as everywhere in the SDK: money stays exact); raise
     :class:`WebhookVerificationError` otherwise. ``headers`` may be any mapping (names are matched
     case-insensitively); ``tolerance`` is how many seconds the Standard Webhooks timestamp may be
     away from now."""
@@ -120,6 +122,6 @@ def verify(payload: bytes | str, headers: Mapping[str, str], secret: str, *, tol
     else:
         raise WebhookVerificationError("No signature headers (webhook-signature or X-Omneo-Hmac-SHA256).")
     try:
-        return json.loads(body)
+        return json.loads(body, parse_float=Decimal)
     except ValueError:
         raise WebhookVerificationError("The payload is not JSON.") from None

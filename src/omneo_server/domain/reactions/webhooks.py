@@ -73,6 +73,8 @@ DISABLE_AFTER = 20
 #: How much of a receiver's answer is kept in the delivery log.
 RESPONSE_KEEP = 2000
 USER_AGENT = "omneo-webhooks/1"
+#: How ``last_error`` starts when the extra data could not be rendered (the event went without it).
+TEMPLATE_PROBLEM = "extra_data_template:"
 
 
 def new_secret() -> str:
@@ -253,7 +255,7 @@ async def enqueue(session: AsyncSession, ctx: Ctx, event: t.OutboxEvent, context
             try:
                 extra = templates.render_json(hook.extra_data_template, context)
             except templates.TemplateProblem as exc:  # delivered without it; the log says why
-                problem = f"extra_data_template: {exc.message}"
+                problem = f"{TEMPLATE_PROBLEM} {exc.message}"
         body = envelope(event.event_id, event.type, event.occurred_at, context, extra)
         inserted = await _add_delivery(
             session,
@@ -361,9 +363,11 @@ def _due(now: datetime, tenants: Sequence[int] | None) -> Select[Any]:
     ).order_by(t.Delivery.next_attempt_at, t.Delivery.id)
 
 
-async def claim_due(db: Database, limit: int = 50, tenants: Sequence[int] | None = None) -> list[Job]:
-    """Lease up to ``limit`` due deliveries (of ``tenants``, default all) to this worker (``SKIP
-    LOCKED`` on PostgreSQL, so concurrent workers never take the same one)."""
+async def claim_due(
+    db: Database, limit: int = 50, tenants: Sequence[int] | None = None, lease: timedelta = LEASE
+) -> list[Job]:
+    """Lease up to ``limit`` due deliveries (of ``tenants``, default all) to this worker for
+    ``lease`` (``SKIP LOCKED`` on PostgreSQL, so concurrent workers never take the same one)."""
     async with db.write() as session:
         now = clock.now()
         stmt = _due(now, tenants).limit(limit)
@@ -383,10 +387,10 @@ async def claim_due(db: Database, limit: int = 50, tenants: Sequence[int] | None
             found_keys = await session.execute(
                 select(t.Tenant.id, t.Tenant.signing_key).where(t.Tenant.id.in_(tenant_ids))
             )
-            keys = {tid: target_secret(key) for tid, key in found_keys.tuples()}
+            keys = {tid: target_secret(key) for tid, key in found_keys.all()}
         jobs = []
         for row in rows:
-            row.locked_until = now + LEASE
+            row.locked_until = now + lease
             hook = hooks.get(row.webhook_id) if row.webhook_id is not None else None
             if hook is not None:
                 secret, retries = hook.secret or "", hook.retry_hourly or hook.retry_daily
@@ -482,7 +486,8 @@ async def record(db: Database, job: Job, outcome: Outcome) -> None:
             delivery.status = "delivered"
             delivery.delivered_at = now
             delivery.next_attempt_at = None
-            delivery.last_error = None
+            if not (delivery.last_error or "").startswith(TEMPLATE_PROBLEM):
+                delivery.last_error = None  # the attempts' errors are over; a template's problem stays
             if job.webhook_id is not None:
                 await session.execute(update(t.Webhook).where(t.Webhook.id == job.webhook_id).values(failure_count=0))
             return
@@ -537,10 +542,13 @@ async def deliver_due(
     limit: int = 50,
     timeout: float = DEFAULT_TIMEOUT,
     tenants: Sequence[int] | None = None,
+    lease_seconds: float = LEASE.total_seconds(),
 ) -> int:
     """Claim up to ``limit`` due deliveries (of ``tenants``, default all), POST them concurrently and
-    record each outcome; the number attempted. Receivers' failures are recorded, never raised."""
-    jobs = await claim_due(db, limit, tenants)
+    record each outcome; the number attempted. Receivers' failures are recorded, never raised. The
+    lease is kept well above ``timeout`` (at least twice it), so a slow receiver cannot outlive it."""
+    lease = timedelta(seconds=max(lease_seconds, 2 * timeout))
+    jobs = await claim_due(db, limit, tenants, lease)
 
     async def one(job: Job) -> None:
         outcome = await send(job, client, timeout)
