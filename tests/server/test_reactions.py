@@ -682,3 +682,37 @@ def test_the_sdk_namespaces(tenant: TenantInfo) -> None:
     event = client.events.create({"event": "survey.completed", "data": {"x": 1}})
     assert event.event == "survey.completed" and event.id
     client.triggers.delete(trigger.id)
+
+
+@pytest.mark.xfail(
+    strict=False, reason="worker._interested: a UNION of LIMITed SELECTs is not valid SQLite (reported to its owner)"
+)
+def test_through_the_worker(api: Api, tenant: TenantInfo) -> None:
+    """The worker's pass dispatches the outbox to ``event_context`` + ``react`` in one transaction."""
+    import httpx
+
+    from omneo_server.jobs import worker
+
+    reward_definition(api)
+    trigger = spend_trigger(api, 100)
+    jane = profile(api)
+    sale(api, jane, "150.00")
+
+    async def work() -> None:
+        async with httpx.AsyncClient() as client:
+            await worker.run_once(tenant.server.db, ctx_of(tenant).settings, client)
+
+    tenant.server.run(work())
+    tenant.server.run(work())
+    assert len(rewards_of(tenant, jane)) == 1
+    assert [r.status for r in runs(tenant, trigger["id"])] == ["done"]
+    assert all(e.processed_at is not None for e in rows_of_events(tenant))
+
+
+def rows_of_events(tenant: TenantInfo) -> list[t.OutboxEvent]:
+    async def work() -> list[t.OutboxEvent]:
+        async with tenant.server.db.read() as session:
+            stmt = select(t.OutboxEvent).where(t.OutboxEvent.tenant_id == tenant.id)
+            return list((await session.execute(stmt)).scalars())
+
+    return tenant.server.run(work())
