@@ -75,6 +75,8 @@ RESPONSE_KEEP = 2000
 USER_AGENT = "omneo-webhooks/1"
 #: How ``last_error`` starts when the extra data could not be rendered (the event went without it).
 TEMPLATE_PROBLEM = "extra_data_template:"
+#: The event type of ``POST /webhooks/{id}/test`` deliveries.
+TEST_EVENT = "webhook.test"
 
 
 def new_secret() -> str:
@@ -275,9 +277,9 @@ async def send_test(session: AsyncSession, ctx: Ctx, webhook_id: Any) -> t.Deliv
     its owner checks the receiver is back)."""
     hook: t.Webhook = await crud.get_row(session, ctx, WEBHOOKS, webhook_id)
     message_id = t.new_uuid()
-    body = envelope(message_id, "webhook.test", clock.now(), {"webhook_id": hook.id, "trigger": hook.trigger})
+    body = envelope(message_id, TEST_EVENT, clock.now(), {"webhook_id": hook.id, "trigger": hook.trigger})
     delivery_id = await _add_delivery(
-        session, hook, event_id=None, message_id=message_id, event_type="webhook.test", body=body
+        session, hook, event_id=None, message_id=message_id, event_type=TEST_EVENT, body=body
     )
     row = await session.get(t.Delivery, delivery_id)
     assert row is not None
@@ -358,8 +360,12 @@ def _due(now: datetime, tenants: Sequence[int] | None) -> Select[Any]:
         t.Delivery.status.in_(("pending", "failed")),
         t.Delivery.next_attempt_at <= now,
         or_(t.Delivery.locked_until.is_(None), t.Delivery.locked_until <= now),
-        # A disabled webhook's deliveries wait (they resume when it is re-enabled).
-        or_(t.Delivery.webhook_id.is_(None), t.Delivery.webhook_id.in_(active_hooks)),
+        # A disabled webhook's deliveries wait (they resume when it is re-enabled); test sends go.
+        or_(
+            t.Delivery.webhook_id.is_(None),
+            t.Delivery.webhook_id.in_(active_hooks),
+            t.Delivery.event_type == TEST_EVENT,
+        ),
     ).order_by(t.Delivery.next_attempt_at, t.Delivery.id)
 
 
@@ -393,6 +399,8 @@ async def claim_due(
             row.locked_until = now + lease
             hook = hooks.get(row.webhook_id) if row.webhook_id is not None else None
             if hook is not None:
+                # Sent to the webhook's URL as it is now (fixing a wrong URL redirects what waits).
+                row.url = hook.url
                 secret, retries = hook.secret or "", hook.retry_hourly or hook.retry_daily
             else:
                 secret, retries = keys.get(row.tenant_id, ""), True
