@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import func, literal, or_, select, update
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -52,7 +52,7 @@ async def _interested(session: Any, tenant_id: int, event_type: str) -> bool:
         t.Webhook.is_active.is_(True),
         t.Webhook.trigger.in_((*names, "*")),
     )
-    return (await session.execute(union_all(triggers.limit(1), hooks.limit(1)).limit(1))).first() is not None
+    return bool((await session.execute(select(or_(triggers.exists(), hooks.exists())))).scalar_one())
 
 
 async def _pending_ids(db: Database, limit: int) -> list[int]:
@@ -130,7 +130,13 @@ async def run_once(
         counts["dispatched"] += dispatched
         if dispatched < BATCH:
             break
-    counts["delivered"] += await webhooks.deliver_due(db, client=client, timeout=settings.delivery_timeout_seconds)
+    counts["delivered"] += await webhooks.deliver_due(
+        db,
+        client=client,
+        timeout=settings.delivery_timeout_seconds,
+        tenants=tenants,
+        lease_seconds=settings.delivery_lease_seconds,
+    )
     return counts
 
 
