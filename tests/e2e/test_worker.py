@@ -70,7 +70,14 @@ def receiver() -> Iterator[Receiver]:
 
 def _programme(client: Omneo, url: str) -> None:
     client.reward_definitions.create(
-        {"name": "Welcome", "handle": "welcome", "value": "5", "type": "activation", "period": 30, "absolute_expiry": None}
+        {
+            "name": "Welcome",
+            "handle": "welcome",
+            "value": "5",
+            "type": "activation",
+            "period": 30,
+            "absolute_expiry": None,
+        }
     )
     client.triggers.create(
         {
