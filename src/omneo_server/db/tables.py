@@ -1207,3 +1207,68 @@ class ScheduleRun(Base):
     __tablename__ = "schedule_runs"
     name: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_run_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- batches, queued work and reminders ------------------------------------------------------------
+
+
+class Batch(TenantScoped, Base):
+    """A group of items processed in the background, with per-item outcomes."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str | None] = mapped_column(String(50))
+    import_job_id: Mapped[int | None] = mapped_column(Integer)
+    #: ``pending``, ``success`` or ``failed`` (at least one item failed).
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    total_count: Mapped[int | None] = mapped_column(Integer)
+    processed_count: Mapped[int] = mapped_column(Integer, default=0)
+    success_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BatchItem(TenantScoped, Base):
+    __tablename__ = "batch_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class QueuedJob(TenantScoped, Base):
+    """A write accepted now and applied by the worker (``/transactions/queue``, ``/products/queue``,
+    ``/profiles/batch`` items): attempts, backoff and a dead state like outbox events."""
+
+    __tablename__ = "queued_jobs"
+    __table_args__ = (Index("ix_queued_jobs_due", "status", "available_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[Any] = mapped_column(JSON)
+    #: The token that queued it (what the job runs as), and the batch item it reports to.
+    actor: Mapped[str | None] = mapped_column(String(100))
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    batch_item_id: Mapped[int | None] = mapped_column(ForeignKey("batch_items.id", ondelete="SET NULL"))
+    #: ``pending``, ``done``, ``failed`` (a 4xx-style refusal: not retried) or ``dead``.
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Reminder(TenantScoped, Base):
+    """``reminder.due`` for each profile whose date (a profile date type, or ``birthday`` /
+    ``joined_at``) falls ``offset_days`` from today; triggers react to it."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    date_type: Mapped[str] = mapped_column(String(100))
+    offset_days: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
