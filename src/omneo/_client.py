@@ -53,7 +53,7 @@ from .resources.orders import Orders
 from .resources.products import Products
 from .resources.profiles import Profiles
 from .resources.ratings import Ratings
-from .resources.reactions import Automations, Events, Targets, Triggers
+from .resources.reactions import Automations, Events, Reminders, Targets, Triggers
 from .resources.regions import Regions
 from .resources.settings import Settings
 from .resources.statuses import Statuses
@@ -153,6 +153,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.transactions: Transactions[M] = Transactions(self)
         self.webhooks: Webhooks[M] = Webhooks(self)
         self.triggers: Triggers[M] = Triggers(self)
+        self.reminders: Reminders[M] = Reminders(self)
         self.automations: Automations[M] = Automations(self)
         self.targets: Targets[M] = Targets(self)
         self.events: Events[M] = Events(self)

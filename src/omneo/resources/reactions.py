@@ -18,12 +18,12 @@ from .._resource import (
     empty,
     endpoint,
 )
-from ..types.reactions import Action, Automation, CustomEvent, Target, TargetTest, Trigger
+from ..types.reactions import Action, Automation, CustomEvent, Reminder, Target, TargetTest, Trigger
 
 if TYPE_CHECKING:
     from .._client import BaseClient
 
-__all__ = ["AutomationActions", "Automations", "Events", "Targets", "TriggerActions", "Triggers"]
+__all__ = ["AutomationActions", "Automations", "Events", "Reminders", "Targets", "TriggerActions", "Triggers"]
 
 
 class _Actions(
@@ -75,6 +75,14 @@ class Automations(CRUD[M, Automation]):
     def trigger(self, id: ID, body: Body | None = None) -> Request[None]:
         """POST /automations/{id}/trigger ``{force?, now?}``: run it now."""
         return empty("POST", self._at(id, "trigger"), body=body)
+
+
+class Reminders(CRUD[M, Reminder]):
+    """``client.reminders``: CRUD at ``/reminders`` (``{name, handle, date_type, offset_days}``: a
+    ``reminder.due`` event ``offset_days`` ahead of each profile's date)."""
+
+    path = "/reminders"
+    model = Reminder
 
 
 class Targets(CRUD[M, Target]):

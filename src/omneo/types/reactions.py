@@ -13,6 +13,7 @@ __all__ = [
     "Automation",
     "AutomationArgument",
     "CustomEvent",
+    "Reminder",
     "Target",
     "TargetTest",
     "Trigger",
@@ -91,6 +92,18 @@ class Target(_Record):
     notes: str | None = None
     #: A JSON Logic rule (or its JSON text).
     condition: Any = None
+
+
+class Reminder(_Record):
+    name: str | None = None
+    handle: str | None = None
+    #: ``birthday``, ``joined_at`` or a profile date handle.
+    date_type: str | None = None
+    #: Days ahead of the date the ``reminder.due`` event comes.
+    offset_days: int | None = None
+    is_active: bool | None = None
+    description: str | None = None
+    meta: Any = None
 
 
 class TargetTest(OmneoModel):

@@ -1,5 +1,6 @@
 """Recurring work under the one clock tests can move: expiry of rewards, points and credits (with
-their "expiring soon" events), tier anniversaries, and automations.
+their "expiring soon" events), tier anniversaries, automations, reminders relative to profile dates
+and time-limited statuses.
 
 Each job runs per tenant at most once per period. On PostgreSQL a transaction-level advisory lock
 per (tenant, job) makes exactly one scheduler act even when several workers tick at once; the
@@ -49,6 +50,18 @@ async def _automations(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
     return int(await automations.run_due(session, ctx, now))
 
 
+async def _reminders(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
+    from omneo_server.domain.reactions import reminders
+
+    return await reminders.run_due(session, ctx, now)
+
+
+async def _statuses(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
+    from omneo_server.domain.reactions import reminders
+
+    return await reminders.expire_statuses(session, ctx, now)
+
+
 @dataclass(frozen=True)
 class Schedule:
     name: str
@@ -61,6 +74,8 @@ SCHEDULES = (
     Schedule("expiring", timedelta(hours=1), _expiring),
     Schedule("tiers", timedelta(hours=1), _tiers),
     Schedule("automations", timedelta(minutes=1), _automations),
+    Schedule("reminders", timedelta(hours=1), _reminders),
+    Schedule("statuses", timedelta(minutes=5), _statuses),
 )
 
 

@@ -15,7 +15,7 @@ from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.domain import crud
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.reactions import actions, automations, context, triggers
+from omneo_server.domain.reactions import actions, automations, context, reminders, triggers
 from omneo_server.domain.reactions.triggers import ActionIn, ActionUpdate
 
 router = APIRouter()
@@ -220,3 +220,6 @@ async def create_event(
     in its context."""
     async with database(request).write() as session:
         return render.data(await context.record_custom(session, ctx, body), status_code=201)
+
+
+mount(router, reminders.REMINDERS, "/reminders")

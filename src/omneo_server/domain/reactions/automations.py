@@ -56,7 +56,7 @@ def _json_text(value: Any) -> Any:
 class AutomationIn(Body):
     name: Name
     type: Literal["date", "scheduled"] = "scheduled"
-    query: Annotated[str | None, BeforeValidator(_json_text), StringConstraints(max_length=65535)] = None
+    query: Annotated[Annotated[str, StringConstraints(max_length=65535)] | None, BeforeValidator(_json_text)] = None
     query_type: Annotated[str, StringConstraints(max_length=50)] | None = None
     arguments: list[dict[str, Any]] = []
     slot: Annotated[str, StringConstraints(max_length=50)] | None = None
