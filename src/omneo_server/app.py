@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
 from omneo_server.api.routes import (
+    batches,
     catalogue,
     commerce,
     custom_fields,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(incentives.router)
     api.include_router(reactions.router)
     api.include_router(webhooks.router)
+    api.include_router(batches.router)
     app.include_router(api)
     app.include_router(id_api.router)
     return app

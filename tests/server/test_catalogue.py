@@ -128,10 +128,15 @@ def test_upsert_by_external_id_is_idempotent(api: Api, tenant: TenantInfo) -> No
         },
     )
     assert queued.status_code == 202 and uuid.UUID(queued.json()["data"])
+    tenant.work()  # queued: the worker applies it
     after = api.ok("GET", f"/products/{first['id']}")
     assert after["status"] == "rundown" and after["title"] == "Boot"
     assert [(v["sku"], v["price"]) for v in after["variants"]] == [("B-3", 6)]
-    api.fails(422, "POST", "/products/queue", json={"external_id": "P-NEW", "title": "No handle or brand"})
+    # A new product still needs brand, handle and title: the queued job is refused when it runs.
+    refused = api.post("/products/queue", json={"external_id": "P-NEW", "title": "No handle or brand"})
+    tenant.work()
+    job = api.ok("GET", f"/queue/{refused.json()['data']}")
+    assert job["status"] == "failed" and job["error"]["status"] == 422
     api.fails(422, "POST", "/products/create-update", json={k: v for k, v in body.items() if k != "variants"})
     assert api.get("/products").json()["meta"]["total"] == 1
     kinds = [kind for kind, _ in events(tenant)]

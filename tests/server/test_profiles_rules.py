@@ -99,6 +99,7 @@ def test_batch_is_all_or_nothing(api: Api, tenant: TenantInfo) -> None:
         },
     )
     assert result["batch_id"]
+    tenant.work()  # the records are queued; the worker applies them
     listed = api.get("/profiles", params={"sort": "email"}).json()["data"]
     assert [(p["email"], p["first_name"]) for p in listed] == [("kept@x.io", "New"), ("new@x.io", "Unknown")]
 

@@ -26,7 +26,7 @@ from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
 from omneo_server.domain.context import Ctx
-from omneo_server.jobs import scheduler
+from omneo_server.jobs import queue, scheduler
 from omneo_server.settings import Settings
 
 log = logging.getLogger("omneo_server.worker")
@@ -118,13 +118,18 @@ async def dispatch(db: Database, settings: Settings, limit: int = BATCH) -> int:
 async def run_once(
     db: Database, settings: Settings, client: httpx.AsyncClient, tenants: Sequence[int] | None = None
 ) -> dict[str, int]:
-    """One pass of everything: run the scheduler's due jobs (for ``tenants``, default all),
-    dispatch events until none are left (so effects that cause events are followed through), then
-    deliver what is due."""
+    """One pass of everything: run the scheduler's due jobs (for ``tenants``, default all), apply
+    queued writes, dispatch events until none are left (so effects that cause events are followed
+    through), then deliver what is due."""
     from omneo_server.domain.reactions import webhooks
 
-    counts = {"dispatched": 0, "delivered": 0, "scheduled": 0}
+    counts = {"dispatched": 0, "delivered": 0, "scheduled": 0, "queued": 0}
     counts["scheduled"] += await scheduler.tick(db, settings, tenants)
+    for _ in range(50):
+        ran = await queue.run_due(db, settings, tenants)
+        counts["queued"] += ran
+        if ran < queue.BATCH:
+            break
     for _ in range(50):
         dispatched = await dispatch(db, settings)
         counts["dispatched"] += dispatched

@@ -3,7 +3,6 @@ interactions, and the profile-scoped ``/profiles/{id}/interactions``."""
 
 from __future__ import annotations
 
-import uuid
 from enum import Enum
 from typing import Any
 
@@ -20,6 +19,7 @@ from omneo_server.domain import crud
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource
 from omneo_server.domain.inputs import Body
+from omneo_server.jobs import queue
 
 router = APIRouter()
 profile_interactions = APIRouter(prefix="/profiles", tags=["interactions"])
@@ -83,10 +83,10 @@ for upsert_path in ("/products/create-update", "/products/update-create"):
 
 @router.post("/products/queue", tags=PRODUCT_TAGS, status_code=202)
 async def queue_product(body: c.ProductQueueIn, request: Request, ctx: Ctx = Depends(UPDATE_PRODUCTS)) -> Response:
-    """Processed at once for now; answers a job id as the hosted API does."""
+    """Validated now, applied by the worker; answers the queued job's id as the hosted API does."""
     async with database(request).write() as session:
-        await c.upsert_product(session, ctx, _given(body))
-    return render.data(str(uuid.uuid4()), status_code=202)
+        job = await queue.enqueue(session, ctx, "product.upsert", queue.stored(body))
+    return render.data(job.id, status_code=202)
 
 
 @router.get("/products", tags=PRODUCT_TAGS)

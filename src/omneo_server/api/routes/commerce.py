@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -30,6 +30,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.query import paginate
+from omneo_server.jobs import queue
 
 router = APIRouter(tags=["commerce"])
 READ_TX, CREATE_TX, UPDATE_TX, DELETE_TX = (
@@ -42,9 +43,12 @@ READ_PROFILE = requires("read-profiles")
 Raw = dict[str, Any]
 
 
-def _queued() -> Response:
-    """Queue endpoints answer a job id; we process the body at once, so the job is already done."""
-    return render.JSON({"data": str(uuid.uuid4())})
+async def _queued(request: Request, ctx: Ctx, kind: str, body: BaseModel) -> Response:
+    """Queue endpoints validate the body now (a malformed one is a 422), queue it for the worker and
+    answer the job's id (``GET /queue/{id}`` tells what became of it)."""
+    async with database(request).write() as session:
+        job = await queue.enqueue(session, ctx, kind, queue.stored(body))
+    return render.JSON({"data": job.id}, status_code=202)
 
 
 # --- transactions ----------------------------------------------------------------------------------
@@ -83,18 +87,14 @@ async def update_create(body: TransactionUpsert, request: Request, ctx: Ctx = De
         return render.data(txs.render(tx), status_code=201 if created else 200)
 
 
-@router.post("/transactions/queue")
+@router.post("/transactions/queue", status_code=202)
 async def queue_transaction(body: TransactionUpsert, request: Request, ctx: Ctx = Depends(UPDATE_TX)) -> Response:
-    async with database(request).write() as session:
-        await txs.update_create(session, ctx, body)
-    return _queued()
+    return await _queued(request, ctx, "transaction.upsert", body)
 
 
-@router.post("/transactions/queue/create")
+@router.post("/transactions/queue/create", status_code=202)
 async def queue_create_transaction(body: TransactionIn, request: Request, ctx: Ctx = Depends(CREATE_TX)) -> Response:
-    async with database(request).write() as session:
-        await txs.create(session, ctx, body)
-    return _queued()
+    return await _queued(request, ctx, "transaction.create", body)
 
 
 mount_owner_fields(router, "transaction", "/transactions", "transactions")
@@ -176,16 +176,14 @@ async def create_order(body: OrderIn, request: Request, ctx: Ctx = Depends(CREAT
         return render.data(await orders.render(session, order), status_code=201)
 
 
-@router.post("/orders/queue")
+@router.post("/orders/queue", status_code=202)
 async def queue_order(body: OrderIn, request: Request, ctx: Ctx = Depends(CREATE_ORDER)) -> Response:
-    async with database(request).write() as session:
-        await orders.create(session, ctx, body)
-    return _queued()
+    return await _queued(request, ctx, "order.upsert", body)
 
 
-@router.post("/orders/queue/create")
+@router.post("/orders/queue/create", status_code=202)
 async def queue_create_order(body: OrderIn, request: Request, ctx: Ctx = Depends(CREATE_ORDER)) -> Response:
-    return await queue_order(body, request, ctx)
+    return await _queued(request, ctx, "order.create", body)
 
 
 @router.get("/orders/{order_id}")

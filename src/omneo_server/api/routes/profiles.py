@@ -34,6 +34,7 @@ from omneo_server.domain.profiles.render import (
     render_status,
 )
 from omneo_server.domain.query import paginate
+from omneo_server.jobs import queue
 from omneo_server.wire import format_timestamp
 
 router = APIRouter(prefix="/profiles", tags=["profiles"])
@@ -132,9 +133,9 @@ async def sync(body: s.SyncIn, request: Request, ctx: Ctx = Depends(UPDATE)) -> 
 
 async def _batch(body: s.BatchIn, request: Request, ctx: Ctx) -> Response:
     async with database(request).write() as session:
-        count = await cmd.batch(session, ctx, body)
-    batch_id = str(uuid.uuid4())
-    return render.data({"message": f"{count} profiles processed.", "batch_id": batch_id}, status_code=202)
+        batch = await queue.enqueue_profile_batch(session, ctx, body)
+    message = f"{len(body.profiles)} profiles queued."
+    return render.data({"message": message, "batch_id": batch.id}, status_code=202)
 
 
 @router.post("/batch", status_code=202)
