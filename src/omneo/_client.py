@@ -25,6 +25,7 @@ from ._version import __version__
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, OmneoError, status_error
 from .pagination import AsyncPage, Page
 from .resources.auth import Auth
+from .resources.batches import Batches, Queue
 from .resources.brands import Brands
 from .resources.countries import Countries
 from .resources.currencies import Currencies
@@ -120,6 +121,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.achievement_definitions: AchievementDefinitions[M] = AchievementDefinitions(self)
         self.allocations: Allocations[M] = Allocations(self)
         self.auth: Auth[M] = Auth(self)
+        self.batches: Batches[M] = Batches(self)
         self.benefit_definitions: BenefitDefinitions[M] = BenefitDefinitions(self)
         self.benefits: Benefits[M] = Benefits(self)
         self.brands: Brands[M] = Brands(self)
@@ -157,6 +159,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.automations: Automations[M] = Automations(self)
         self.targets: Targets[M] = Targets(self)
         self.events: Events[M] = Events(self)
+        self.queue: Queue[M] = Queue(self)
 
     # -- building ------------------------------------------------------------------------------
 

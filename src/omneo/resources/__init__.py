@@ -1,6 +1,7 @@
 """One module per admin namespace; each class describes its endpoints once for both clients."""
 
 from .auth import Auth
+from .batches import Batches, Queue
 from .brands import Brands
 from .countries import Countries
 from .currencies import Currencies
@@ -46,6 +47,7 @@ __all__ = [
     "Auth",
     "AutomationActions",
     "Automations",
+    "Batches",
     "BenefitDefinitions",
     "Benefits",
     "Brands",
@@ -67,6 +69,7 @@ __all__ = [
     "ProductVariants",
     "Products",
     "Profiles",
+    "Queue",
     "Rates",
     "Ratings",
     "RedemptionItems",

@@ -1,6 +1,7 @@
 """Pydantic models of the API's records. Every field is optional; unknown fields are kept."""
 
 from ._base import Date, Envelope, Money, OmneoModel, Timestamp
+from .batches import Batch, BatchCreated, BatchItem, QueuedJob, QueuedJobError
 from .commerce import (
     Aggregations,
     CustomProduct,
@@ -127,6 +128,9 @@ __all__ = [
     "Availability",
     "AvailabilityEntry",
     "Balances",
+    "Batch",
+    "BatchCreated",
+    "BatchItem",
     "BatchQueued",
     "Benefit",
     "BenefitCount",
@@ -178,6 +182,8 @@ __all__ = [
     "ProfileStatus",
     "ProfileSummary",
     "ProfileType",
+    "QueuedJob",
+    "QueuedJobError",
     "Rate",
     "RateCalculation",
     "Rating",
