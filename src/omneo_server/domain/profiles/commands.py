@@ -636,16 +636,6 @@ async def upsert(session: AsyncSession, ctx: Ctx, raw: dict[str, Any], match: st
     return await create(session, ctx, body)
 
 
-async def batch(session: AsyncSession, ctx: Ctx, body: s.BatchIn) -> int:
-    """Apply every record or none: a bad record fails the whole batch with its index in the error."""
-    for index, record in enumerate(body.profiles):
-        try:
-            await upsert(session, ctx, record, body.match_criteria)
-        except Invalid as exc:
-            raise Invalid({f"profiles.{index}.{k}": v for k, v in exc.errors.items()}) from None
-    return len(body.profiles)
-
-
 def resync(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
     """Emit ``profile.resync`` so downstream systems fetch the profile again."""
     events.record(session, ctx, "profile.resync", profile.id, {"id": profile.id})
