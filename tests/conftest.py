@@ -148,6 +148,16 @@ class TenantInfo:
 
         return self.server.run(work())
 
+    def count(self, table: Any) -> int:
+        """How many rows of ``table`` belong to this tenant."""
+
+        async def work() -> int:
+            async with self.server.db.read() as session:
+                stmt = select(func.count()).select_from(table).where(table.tenant_id == self.id)
+                return int((await session.execute(stmt)).scalar_one())
+
+        return self.server.run(work())
+
     def events(self, prefix: str = "") -> list[str]:
         """The types of this tenant's outbox events starting with ``prefix``, oldest first."""
 

@@ -4,44 +4,13 @@ signed webhook arrives once; a year of weekly automation runs; reminders and exp
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import pytest
 
 from omneo import Omneo, webhooks
 from omneo_server import clock
 from tests.conftest import Clock, TenantInfo
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.requests: list[tuple[bytes, dict[str, str]]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                outer.requests.append((body, dict(self.headers.items())))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/omneo"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    yield hook
-    hook.server.shutdown()
+from tests.e2e.receivers import Receiver
 
 
 def _sale(profile_id: str, total: str, external_id: str) -> dict[str, Any]:
@@ -102,8 +71,8 @@ def test_a_sale_crosses_a_tier_the_trigger_rewards_and_the_webhook_arrives_signe
     assert [(r.definition.handle if r.definition else None, r.value_initial) for r in rewards] == [
         ("silver-welcome", 25)
     ]
-    assert len(receiver.requests) == 1
-    body, headers = receiver.requests[0]
+    assert len(receiver.received) == 1
+    body, headers = receiver.received[0].body, receiver.received[0].headers
     event = webhooks.verify(body, headers, hook.secret)
     assert event["type"] == "reward.issued" and event["data"]["profile_id"] == jane
     assert headers["webhook-id"] == event["id"]
