@@ -684,9 +684,6 @@ def test_the_sdk_namespaces(tenant: TenantInfo) -> None:
     client.triggers.delete(trigger.id)
 
 
-@pytest.mark.xfail(
-    strict=False, reason="worker._interested: a UNION of LIMITed SELECTs is not valid SQLite (reported to its owner)"
-)
 def test_through_the_worker(api: Api, tenant: TenantInfo) -> None:
     """The worker's pass dispatches the outbox to ``event_context`` + ``react`` in one transaction."""
     import httpx
