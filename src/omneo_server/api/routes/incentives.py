@@ -23,12 +23,13 @@ from omneo_server.db import tables as t
 from omneo_server.domain import crud
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
-from omneo_server.domain.errors import Invalid
+from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives import benefits as b
 from omneo_server.domain.incentives import ledger, lots
 from omneo_server.domain.incentives import redemptions as r
 from omneo_server.domain.incentives.lots import LotKind
 from omneo_server.domain.inputs import Body
+from omneo_server.domain.profiles import commands as profiles
 from omneo_server.wire import loads
 
 router = APIRouter()
@@ -37,10 +38,14 @@ PROFILE = "/profiles/{profile_id}"
 
 @asynccontextmanager
 async def _profile(request: Request, ctx: Ctx, profile_id: str, write: bool) -> AsyncIterator[tuple[AsyncSession, str]]:
-    """A session and the id of the live profile the path names (by UUID or identity)."""
+    """A session and the id of the live profile the path names (by UUID, or by identity with
+    ``?identity[handle]=…``), found without loading the profile."""
     db = database(request)
     async with db.write() if write else db.read() as session:
-        yield session, (await find_profile(session, ctx, request, profile_id)).id
+        found = await profiles.live_id(session, ctx, profile_id, request.query_params.get("identity[handle]"))
+        if found is None:
+            raise NotFound("Profile")
+        yield session, found
 
 
 def _for_profile(body: Body, profile_id: str) -> Body:

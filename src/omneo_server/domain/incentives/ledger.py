@@ -35,6 +35,7 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 #: Dollars per point when the tenant has not set ``point_dollar_rate`` (100 points = $1).
 DEFAULT_POINT_DOLLAR_RATE = Decimal("0.01")
+RATE_SETTING = "point_dollar_rate"
 
 Lot = t.Reward | t.Point | t.Credit
 
@@ -84,15 +85,18 @@ def is_live(lot: Lot, now: datetime) -> bool:
     return not lot.is_void and lot.value_remaining > 0 and lot.issued_at <= now and unexpired and accrued
 
 
-async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
-    """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01."""
-    stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == "point_dollar_rate")
-    value = (await session.execute(stmt)).scalar_one_or_none()
+def _rate(value: Any) -> Decimal:
     try:
         rate = Decimal(str(value)) if value not in (None, "") else DEFAULT_POINT_DOLLAR_RATE
     except ArithmeticError:
         return DEFAULT_POINT_DOLLAR_RATE
     return rate if rate > 0 else DEFAULT_POINT_DOLLAR_RATE
+
+
+async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
+    """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01."""
+    stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == RATE_SETTING)
+    return _rate((await session.execute(stmt)).scalar_one_or_none())
 
 
 async def balance(session: AsyncSession, profile_id: str, kind: Kind, now: datetime | None = None) -> Decimal:
@@ -120,20 +124,38 @@ def redeemable_benefit(now: datetime) -> ColumnElement[bool]:
 
 
 async def balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
-    """The Balances object (entities.md §1.9)."""
+    """The Balances object (entities.md §1.9), read in one statement."""
     now = clock.now()
-    rate = await point_dollar_rate(session, ctx)
-    reward = await balance(session, profile_id, REWARD, now)
-    points = await balance(session, profile_id, POINT, now)
-    credit = await balance(session, profile_id, CREDIT, now)
-    point_dollars = q(points * rate)
+
+    def total(kind: Kind) -> Any:
+        table = kind.table
+        summed = select(func.coalesce(func.sum(table.value_remaining), 0))
+        return summed.where(table.profile_id == profile_id, live(kind, now)).scalar_subquery()
+
+    benefits = select(func.count()).where(t.Benefit.profile_id == profile_id, redeemable_benefit(now))
+    setting = select(t.Setting.value).where(
+        t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == "point_dollar_rate"
+    )
+    row = (
+        await session.execute(
+            select(
+                total(REWARD),
+                total(POINT),
+                total(CREDIT),
+                benefits.scalar_subquery(),
+                setting.limit(1).scalar_subquery(),
+            )
+        )
+    ).one()
+    reward, points, credit = (Decimal(row[i]) for i in range(3))
+    point_dollars = q(points * _rate(row[4]))
     combined = reward + point_dollars
     return {
         "reward_balance": reward,
         "point_balance": points,
         "point_balance_dollars": point_dollars,
         "credit_balance": credit,
-        "benefit_balance": await benefit_balance(session, profile_id, now),
+        "benefit_balance": int(row[3]),
         "combined_balance_dollars": combined,
         "currency": None,
         "localised": {

@@ -9,6 +9,7 @@ amount or, when ``strict``, is refused with nothing written.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated, Any, Literal
@@ -138,8 +139,17 @@ TABLES: dict[str, Any] = {"reward": t.Reward, "point": t.Point, "credit": t.Cred
 # --- rendering -----------------------------------------------------------------------------------
 
 
-async def _held(session: AsyncSession, item: t.RedemptionItem) -> Any:
-    return await session.get(TABLES[item.type], item.item_id)
+async def _held(session: AsyncSession, items: Sequence[t.RedemptionItem]) -> dict[tuple[str, int], Any]:
+    """What the items drew on, one query per kind (the lots may have left the identity map)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for item in items:
+        wanted[item.type].add(item.item_id)
+    found: dict[tuple[str, int], Any] = {}
+    for kind, ids in wanted.items():
+        table = TABLES[kind]
+        for row in (await session.execute(select(table).where(table.id.in_(ids)))).scalars():
+            found[(kind, row.id)] = row
+    return found
 
 
 def _render_held(kind: str, row: Any) -> dict[str, Any] | None:
@@ -149,28 +159,31 @@ def _render_held(kind: str, row: Any) -> dict[str, Any] | None:
 
 
 async def render(
-    session: AsyncSession, ctx: Ctx, redemption: t.Redemption, with_balances: bool = True
+    session: AsyncSession, ctx: Ctx, redemption: t.Redemption, with_balances: bool = True, detail: bool = True
 ) -> dict[str, Any]:
+    """A redemption with its items; ``detail`` adds what each item drew on and the profile summary
+    (events carry the ids only: their context is built from them)."""
+    held = await _held(session, redemption.items) if detail else {}
     items = []
     for item in redemption.items:
         rendered = render_columns(item)
-        rendered["type_attributes"] = _render_held(item.type, await _held(session, item))
+        if detail:
+            rendered["type_attributes"] = _render_held(item.type, held.get((item.type, item.item_id)))
         items.append(rendered)
-    profile = await session.get(t.Profile, redemption.profile_id)
-    out = {
-        **render_columns(redemption),
-        "total_localised": redemption.total,
-        "items": items,
-        "profile": None
-        if profile is None
-        else {
-            "id": profile.id,
-            "first_name": profile.first_name,
-            "last_name": profile.last_name,
-            "full_name": " ".join(p for p in (profile.first_name, profile.last_name) if p) or None,
-            "email": profile.email,
-        },
-    }
+    out = {**render_columns(redemption), "total_localised": redemption.total, "items": items}
+    if detail:
+        profile = await session.get(t.Profile, redemption.profile_id)
+        out["profile"] = (
+            None
+            if profile is None
+            else {
+                "id": profile.id,
+                "first_name": profile.first_name,
+                "last_name": profile.last_name,
+                "full_name": " ".join(p for p in (profile.first_name, profile.last_name) if p) or None,
+                "email": profile.email,
+            }
+        )
     if with_balances:
         out["balances"] = await ledger.balances(session, ctx, redemption.profile_id)
     return out
@@ -233,7 +246,7 @@ async def _spend_kind(
     for lot, part in taken:
         value = min(dollars - covered, q(part * rate))
         covered += value
-        session.add(
+        redemption.items.append(
             t.RedemptionItem(
                 tenant_id=ctx.tenant_id,
                 redemption_id=redemption.id,
@@ -257,8 +270,8 @@ async def redeem(
 ) -> t.Redemption:
     """Redeem benefits, then ``amount`` dollars through the strategies in order. ``only`` limits a
     kind to named lots (redeeming one credit)."""
+    # Expired lots are already out of every balance; the scheduler writes their expire entries.
     await ledger.lock_profile(session, ctx, profile_id)
-    await ledger.expire_due(session, ctx, profile_id)
     now = clock.now()
     redemption = t.Redemption(
         tenant_id=ctx.tenant_id,
@@ -273,13 +286,14 @@ async def redeem(
         transaction_receipt_ref=body.transaction_receipt_ref,
         strategies=list(body.strategies or body.strategy or DEFAULT_STRATEGIES),
         meta=body.meta,
+        items=[],
     )
     session.add(redemption)
     await session.flush()
     for index, pick in enumerate(body.benefits):
         benefit = await _benefit_for(session, ctx, profile_id, pick, index)
         await benefits.spend(session, ctx, benefit, pick.quantity, redemption.id, field=f"benefits.{index}")
-        session.add(
+        redemption.items.append(
             t.RedemptionItem(
                 tenant_id=ctx.tenant_id,
                 redemption_id=redemption.id,
@@ -304,8 +318,9 @@ async def redeem(
             raise Invalid.field("amount", "There is no balance to redeem for these strategies.")
     redemption.total = covered
     await session.flush()
-    await session.refresh(redemption, ["items"])
-    events.record(session, ctx, "redemption.created", redemption.id, await render(session, ctx, redemption, False))
+    events.record(
+        session, ctx, "redemption.created", redemption.id, await render(session, ctx, redemption, False, False)
+    )
     return redemption
 
 
@@ -359,6 +374,7 @@ async def _give_back(
         transaction_receipt_ref=parent.transaction_receipt_ref,
         strategies=parent.strategies,
         meta=meta,
+        items=[],
     )
     session.add(child)
     await session.flush()
@@ -376,7 +392,7 @@ async def _give_back(
             benefit = await session.get(t.Benefit, item.item_id)
             assert benefit is not None
             await benefits.give_back(session, ctx, benefit, count, child.id, how)
-            session.add(
+            child.items.append(
                 t.RedemptionItem(
                     tenant_id=ctx.tenant_id,
                     redemption_id=child.id,
@@ -398,7 +414,7 @@ async def _give_back(
         assert lot is not None
         units = value if item.points is None else q(item.points * value / item.value)
         await ledger.move(session, ctx, lot, how, units, redemption_id=child.id, description=f"Redemption {how}.")
-        session.add(
+        child.items.append(
             t.RedemptionItem(
                 tenant_id=ctx.tenant_id,
                 redemption_id=child.id,
@@ -414,10 +430,9 @@ async def _give_back(
             left -= value
     child.total = total
     await session.flush()
-    await session.refresh(child, ["items"])
     if not child.items:
         raise Invalid.field("amount", f"Nothing of redemption {parent.id} is left to give back.")
-    events.record(session, ctx, f"redemption.{how}", child.id, await render(session, ctx, child, False))
+    events.record(session, ctx, f"redemption.{how}", child.id, await render(session, ctx, child, False, False))
     return child
 
 
