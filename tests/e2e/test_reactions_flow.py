@@ -60,7 +60,8 @@ def test_a_sale_crosses_a_tier_the_trigger_rewards_and_the_webhook_arrives_signe
             ],
         }
     )
-    hook = client.webhooks.create({"trigger": "reward.issued", "url": receiver.url, "namespace": "crm"})
+    # Subscribed by the documented name; the platform records it as reward.issued (an alias).
+    hook = client.webhooks.create({"trigger": "reward.created", "url": receiver.url, "namespace": "crm"})
     assert hook.secret
 
     client.transactions.create(_sale(jane, "120.00", "T1"))  # not yet Silver

@@ -9,6 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omneo_server.db.tables import OutboxEvent
 from omneo_server.domain.context import Ctx
 
+#: Other names the documentation and older integrations use for the events we record: a trigger or
+#: webhook written with any of them hears the event.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "transaction.created": ("transaction.create",),
+    "reward.issued": ("reward.created",),
+    "benefit.issued": ("benefit.created",),
+    "point.issued": ("points.awarded", "point.created"),
+    "achievement.level_up": ("achievement.progressed",),
+}
+
+
+def names(event_type: str) -> tuple[str, ...]:
+    """``event_type`` and its aliases."""
+    return (event_type, *ALIASES.get(event_type, ()))
+
 
 def record(session: AsyncSession, ctx: Ctx, type_: str, subject_id: object, payload: dict[str, Any]) -> None:
     """Append ``type_`` (e.g. ``profile.created``) about ``subject_id`` to the outbox."""

@@ -25,6 +25,7 @@ from sqlalchemy import func, literal, or_, select, update
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
+from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.jobs import queue, scheduler
 from omneo_server.settings import Settings
@@ -32,8 +33,6 @@ from omneo_server.settings import Settings
 log = logging.getLogger("omneo_server.worker")
 MAX_ATTEMPTS = 8
 BATCH = 100
-#: Old names some triggers are written with.
-ALIASES = {"transaction.created": ("transaction.create",)}
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -43,7 +42,7 @@ def _backoff(attempts: int) -> timedelta:
 
 async def _interested(session: Any, tenant_id: int, event_type: str) -> bool:
     """Whether any active trigger or webhook listens for ``event_type``: most events need no context."""
-    names = (event_type, *ALIASES.get(event_type, ()))
+    names = events.names(event_type)
     triggers = select(literal(1)).where(
         t.Trigger.tenant_id == tenant_id, t.Trigger.is_active.is_(True), t.Trigger.trigger.in_(names)
     )

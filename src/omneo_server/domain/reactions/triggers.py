@@ -34,8 +34,6 @@ from omneo_server.domain.query import ListQuery, Page, apply, paginate
 from omneo_server.domain.reactions import actions
 
 EventName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.*-]+$", min_length=1, max_length=100)]
-#: Legacy names triggers may be written with, by the event type they mean.
-LEGACY = {"transaction.created": ("transaction.create",)}
 
 
 # --- inputs ----------------------------------------------------------------------------------------
@@ -304,7 +302,7 @@ async def run_chain(
 
 async def react(session: AsyncSession, ctx: Ctx, event: t.OutboxEvent, context: dict[str, Any]) -> None:
     """Run every active trigger of the tenant that listens for ``event`` (see the module's docstring)."""
-    names = (event.type, *LEGACY.get(event.type, ()))
+    names = events.names(event.type)
     stmt = (
         select(t.Trigger)
         .where(t.Trigger.tenant_id == event.tenant_id, t.Trigger.is_active.is_(True), t.Trigger.trigger.in_(names))

@@ -46,7 +46,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
-from omneo_server.domain import crud, jsonlogic
+from omneo_server.domain import crud, events, jsonlogic
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.inputs import Body, Text, partial
@@ -240,7 +240,7 @@ async def enqueue(session: AsyncSession, ctx: Ctx, event: t.OutboxEvent, context
     stmt = select(t.Webhook).where(
         t.Webhook.tenant_id == event.tenant_id,
         t.Webhook.is_active.is_(True),
-        t.Webhook.trigger.in_((event.type, "*")),
+        t.Webhook.trigger.in_((*events.names(event.type), "*")),
     )
     hooks = (await session.execute(stmt.order_by(t.Webhook.id))).scalars().all()
     if not hooks:
