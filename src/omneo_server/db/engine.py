@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from omneo_server.wire import dumps, loads
@@ -81,3 +82,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """``insert`` of the session's dialect, for ``ON CONFLICT`` clauses (SQLite and PostgreSQL
+    spell them the same way through SQLAlchemy)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omneo_server.db.tables import OutboxEvent
+from omneo_server import clock
+from omneo_server.db.engine import dialect_insert
+from omneo_server.db.tables import OutboxEvent, ReactionRun
 from omneo_server.domain.context import Ctx
 
 #: Other names the documentation and older integrations use for the events we record: a trigger or
@@ -37,3 +39,17 @@ def record(session: AsyncSession, ctx: Ctx, type_: str, subject_id: object, payl
             payload=payload,
         )
     )
+
+
+async def once(session: AsyncSession, ctx: Ctx, reaction: str, reaction_id: int, key: str) -> bool:
+    """Claim (``reaction``, ``reaction_id``, ``key``) for this tenant: True the first time only, so
+    a notice or reaction written beside it happens once however often the job runs."""
+    claim = dialect_insert(session)(ReactionRun).values(
+        tenant_id=ctx.tenant_id,
+        reaction=reaction,
+        reaction_id=reaction_id,
+        event_key=key,
+        status="sent",
+        created_at=clock.now(),
+    )
+    return bool(getattr(await session.execute(claim.on_conflict_do_nothing()), "rowcount", 0))

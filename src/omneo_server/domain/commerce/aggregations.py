@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.db.engine import dialect_insert
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.wire import money
@@ -33,14 +33,10 @@ def local_day(tx: t.Transaction) -> date:
     return tx.transacted_at.replace(tzinfo=UTC).astimezone(ZoneInfo(tx.timezone)).date()
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def _locked_row(session: AsyncSession, ctx: Ctx, profile_id: str) -> t.Aggregation:
     """The profile's aggregation row, created if missing, locked for this transaction."""
     await session.execute(
-        _insert(session)(t.Aggregation)
+        dialect_insert(session)(t.Aggregation)
         .values(profile_id=profile_id, tenant_id=ctx.tenant_id, systems={}, locations={}, brands={})
         .on_conflict_do_nothing()
     )
@@ -102,7 +98,7 @@ async def apply(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -
     await session.flush()
     day = local_day(tx)
     sale = 1 if tx.total > 0 else 0
-    insert = _insert(session)(t.SpendDay).values(
+    insert = dialect_insert(session)(t.SpendDay).values(
         profile_id=tx.profile_id,
         day=day,
         tenant_id=ctx.tenant_id,

@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
@@ -417,15 +416,7 @@ async def announce_expiring(session: AsyncSession, ctx: Ctx, now: datetime) -> i
             table.expires_at <= now + EXPIRING_NOTICE,
         )
         for lot in (await session.execute(stmt.order_by(table.id))).scalars():
-            notice = _insert(session)(t.ReactionRun).values(
-                tenant_id=ctx.tenant_id,
-                reaction="expiring",
-                reaction_id=lot.id,
-                event_key=f"{kind.name}:{lot.expires_at:%Y%m%d%H%M%S}",
-                status="sent",
-                created_at=now,
-            )
-            if getattr(await session.execute(notice.on_conflict_do_nothing()), "rowcount", 0):
+            if await events.once(session, ctx, "expiring", lot.id, f"{kind.name}:{lot.expires_at:%Y%m%d%H%M%S}"):
                 payload = {
                     "id": lot.id,
                     "profile_id": lot.profile_id,
@@ -435,10 +426,6 @@ async def announce_expiring(session: AsyncSession, ctx: Ctx, now: datetime) -> i
                 events.record(session, ctx, f"{kind.name}.expiring", lot.id, payload)
                 count += 1
     return count
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def void(session: AsyncSession, ctx: Ctx, lot: Lot, description: str = "Voided.") -> None:

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 from pydantic import Field as Pyd
 from sqlalchemy import delete, extract, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
@@ -56,10 +55,6 @@ REMINDERS = Resource(
 )
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def _profiles_on(session: AsyncSession, ctx: Ctx, date_type: str, month: int, day: int) -> list[str]:
     """Live profiles whose ``date_type`` date falls on ``month``/``day`` (any year)."""
     live = (t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
@@ -94,15 +89,7 @@ async def run_due(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
     for reminder in reminders:
         occurs = (now + timedelta(days=reminder.offset_days)).date()
         for profile_id in await _profiles_on(session, ctx, reminder.date_type, occurs.month, occurs.day):
-            once = _insert(session)(t.ReactionRun).values(
-                tenant_id=ctx.tenant_id,
-                reaction="reminder",
-                reaction_id=reminder.id,
-                event_key=f"{occurs.year}:{profile_id}",
-                status="sent",
-                created_at=now,
-            )
-            if getattr(await session.execute(once.on_conflict_do_nothing()), "rowcount", 0):
+            if await events.once(session, ctx, "reminder", reminder.id, f"{occurs.year}:{profile_id}"):
                 payload = {
                     "reminder": {"id": reminder.id, "handle": reminder.handle, "name": reminder.name},
                     "profile_id": profile_id,

@@ -20,11 +20,11 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 from sqlalchemy import Select, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
+from omneo_server.db.engine import dialect_insert
 from omneo_server.domain import crud, events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
@@ -237,10 +237,6 @@ async def delete(session: AsyncSession, ctx: Ctx, key: Any) -> None:
 # --- running ---------------------------------------------------------------------------------------
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _recoverable(exc: Exception) -> bool:
     """Whether a failure belongs to this run (recorded) rather than to the database connection
     (raised, so the worker retries the event). Integrity and data errors are about the data."""
@@ -260,7 +256,7 @@ async def run_chain(
     """Run ``chain`` once for ``event_key``: the status recorded (``done``, ``filtered``,
     ``failed``), or ``None`` when this reaction already ran for that key."""
     claim = (
-        _insert(session)(t.ReactionRun)
+        dialect_insert(session)(t.ReactionRun)
         .values(
             tenant_id=ctx.tenant_id,
             reaction=reaction,

@@ -38,14 +38,12 @@ import httpx
 from pydantic import BeforeValidator, field_validator
 from pydantic import Field as Pyd
 from sqlalchemy import Select, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.db.engine import Database
+from omneo_server.db.engine import Database, dialect_insert
 from omneo_server.domain import crud, events, jsonlogic
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
@@ -178,10 +176,6 @@ async def create_webhook(session: AsyncSession, ctx: Ctx, data: dict[str, Any]) 
 # --- enqueue ----------------------------------------------------------------------------------------
 
 
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def _token_namespace(session: AsyncSession, event: t.OutboxEvent) -> str | None:
     """The namespace of the API token that caused ``event`` (its name), if a token did."""
     if not event.actor:
@@ -210,7 +204,7 @@ async def _add_delivery(
     """Insert a pending delivery unless this webhook already has one for this event; its id or None."""
     now = clock.now()
     stmt = (
-        _insert(session)(t.Delivery)
+        dialect_insert(session)(t.Delivery)
         .values(
             tenant_id=hook.tenant_id,
             webhook_id=hook.id,
