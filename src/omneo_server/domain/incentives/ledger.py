@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
@@ -93,9 +93,13 @@ def _rate(value: Any) -> Decimal:
 
 
 async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
-    """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01."""
-    stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == RATE_SETTING)
-    return _rate((await session.execute(stmt)).scalar_one_or_none())
+    """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01 (read once per
+    transaction)."""
+    if "point_dollar_rate" not in session.info:
+        stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == RATE_SETTING)
+        session.info["point_dollar_rate"] = _rate((await session.execute(stmt)).scalar_one_or_none())
+    rate: Decimal = session.info["point_dollar_rate"]
+    return rate
 
 
 async def balance(session: AsyncSession, profile_id: str, kind: Kind, now: datetime | None = None) -> Decimal:
@@ -181,13 +185,19 @@ async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str, live: b
     stmt = (
         select(t.Profile)
         .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id)
-        .where(t.Profile.deleted_at.is_(None) if live else true())
         # FOR NO KEY UPDATE: excludes the other incentive commands, not the foreign-key checks of
         # rows that merely reference the profile (a transaction insert), so those cannot deadlock.
         .with_for_update(key_share=True)
     )
-    profile = (await session.execute(stmt)).scalar_one_or_none()
+    locked: dict[str, t.Profile] = session.info.setdefault("locked_profiles", {})
+    profile = locked.get(profile_id)
     if profile is None:
+        # Once per transaction: the lock is held until it ends (this also keeps the row in memory).
+        profile = (await session.execute(stmt)).scalar_one_or_none()
+        if profile is None:
+            raise NotFound("Profile")
+        locked[profile_id] = profile
+    if live and profile.deleted_at is not None:
         raise NotFound("Profile")
     return profile
 

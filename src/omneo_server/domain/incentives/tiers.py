@@ -17,6 +17,7 @@ records ``tier.achieved``.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -118,8 +119,10 @@ async def window_total(
 async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> None:
     """Row-lock the profile first, as every command moving a profile's incentives does (one lock
     order, so they queue rather than deadlock); a no-op on SQLite, whose single writer serialises."""
-    stmt = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.id == profile_id)
-    await session.execute(stmt.with_for_update(key_share=True))  # as ledger.lock_profile
+    from omneo_server.domain.incentives import ledger
+
+    with suppress(NotFound):  # a profile that is gone has nothing to lock
+        await ledger.lock_profile(session, ctx, profile_id, live=False)
 
 
 async def _row(session: AsyncSession, ctx: Ctx, profile_id: str, *, lock: bool) -> t.ProfileTier | None:
