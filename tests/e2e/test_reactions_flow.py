@@ -7,7 +7,9 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from omneo import Omneo, webhooks
+import pytest
+
+from omneo import Omneo, ValidationError, webhooks
 from omneo_server import clock
 from tests.conftest import Clock, TenantInfo
 from tests.e2e.receivers import Receiver
@@ -143,3 +145,31 @@ def test_birthday_reminders_and_expiring_statuses(client: Omneo, tenant: TenantI
     assert tenant.events("profile.status_expired") == ["profile.status_expired"]
     assert client.profiles.get(jane).statuses == []
     assert isinstance(soon, date)
+
+
+def test_a_reward_definition_notifies_its_issue_target(client: Omneo, tenant: TenantInfo, receiver: Receiver) -> None:
+    jane = str(client.profiles.create({"email": "jane@example.com", "first_name": "Jane"}).id)
+    target = client.targets.create(
+        {
+            "name": "Reward issued",
+            "handle": "reward-issued",
+            "url": receiver.url,
+            "template": '{"email": "{{ email }}", "value": {{ value_initial }}, "name": "{{ definition.name }}"}',
+        }
+    )
+    client.reward_definitions.create(
+        {"name": "Welcome", "handle": "welcome", "value": "15", "type": "activation", "period": 30}
+        | {"absolute_expiry": None, "issue_target_id": target.id}
+    )
+    reward = client.rewards.create({"profile_id": jane, "reward_definition_handle": "welcome"})
+    tenant.work()
+    assert [json.loads(r.body) for r in receiver.received] == [
+        {"email": "jane@example.com", "value": 15, "name": "Welcome"}
+    ]
+    # the same notification again, on demand; a moment the definition has no target for is a 422
+    sent = client.rewards.trigger_target(reward.id, "issue")
+    assert sent["data"]["sent"] and sent["data"]["target"] == "reward-issued"
+    tenant.work()
+    assert len(receiver.received) == 2
+    with pytest.raises(ValidationError):
+        client.rewards.trigger_target(reward.id, "expiry")

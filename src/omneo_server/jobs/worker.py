@@ -73,7 +73,7 @@ async def _pending_ids(db: Database, limit: int) -> list[int]:
 async def _dispatch_one(db: Database, settings: Settings, event_id: int) -> bool:
     """Dispatch one event in one transaction; False when another worker has it or it is done."""
     from omneo_server.domain.reactions import context as contexts
-    from omneo_server.domain.reactions import triggers, webhooks
+    from omneo_server.domain.reactions import notifications, triggers, webhooks
 
     async with db.write() as session:
         stmt = select(t.OutboxEvent).where(t.OutboxEvent.id == event_id, t.OutboxEvent.processed_at.is_(None))
@@ -81,9 +81,10 @@ async def _dispatch_one(db: Database, settings: Settings, event_id: int) -> bool
         if event is None:
             return False
         ctx = Ctx(event.tenant_id, settings, actor="worker")
-        if await _interested(session, event.tenant_id, event.type):
+        if await _interested(session, event.tenant_id, event.type) or await notifications.wanted(session, ctx, event):
             context = await contexts.event_context(session, ctx, event)
             await triggers.react(session, ctx, event, context)
+            await notifications.notify(session, ctx, event, context)
             await webhooks.enqueue(session, ctx, event, context)
         event.processed_at = clock.now()
         return True

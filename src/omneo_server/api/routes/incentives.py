@@ -485,3 +485,41 @@ async def redeem(profile_id: str, body: r.RedeemIn, request: Request, ctx: Ctx =
 
 for lot_kind in lots.LOT_KINDS.values():
     _mount_lots(lot_kind)
+
+
+# --- incentive notifications on demand ------------------------------------------------------------
+
+
+async def _instance_context(session: AsyncSession, ctx: Ctx, kind: str, instance: Any) -> dict[str, Any]:
+    """The context a notification of ``instance`` renders with (as if its event were dispatched)."""
+    from omneo_server.domain.reactions import context as contexts
+
+    rendered = b.render(instance) if kind == "benefit" else lots.render(lots.LOT_KINDS[kind], instance)
+    event = t.OutboxEvent(
+        tenant_id=ctx.tenant_id, type=f"{kind}.notify", subject_type=kind, subject_id=str(instance.id), payload=rendered
+    )
+    return await contexts.event_context(session, ctx, event)
+
+
+def _mount_trigger_target(kind: str, resource: Resource, scope: str) -> None:
+    async def trigger_target(key: str, moment: str, request: Request, ctx: Ctx = Depends(requires(scope))) -> Response:
+        from omneo_server.domain.reactions import notifications
+
+        async with database(request).write() as session:
+            instance = await crud.get_row(session, ctx, resource, key)
+            context = await _instance_context(session, ctx, kind, instance)
+            return render.JSON({"data": await notifications.send_now(session, ctx, kind, instance, moment, context)})
+
+    router.add_api_route(
+        f"/{kind}s/{{key}}/trigger-target/{{moment}}",
+        trigger_target,
+        methods=["GET"],
+        tags=[f"{kind}s"],
+        name=f"{kind}s.trigger_target",
+        summary=f"Send the {kind} definition's target for one {kind} now",
+    )
+
+
+_mount_trigger_target("reward", lots.REWARDS.resource, "update-rewards")
+_mount_trigger_target("benefit", b.BENEFITS, "update-benefits")
+_mount_trigger_target("credit", lots.CREDITS.resource, "update-credits")

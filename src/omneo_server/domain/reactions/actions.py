@@ -319,30 +319,48 @@ async def _attribute(run: Run, args: dict[str, Any]) -> bool:
     return True
 
 
+async def queue_target(
+    session: AsyncSession,
+    ctx: Ctx,
+    target: t.Target,
+    context: dict[str, Any],
+    *,
+    event_id: int | None,
+    event_type: str,
+) -> t.Delivery | None:
+    """Render ``target`` on ``context`` and queue the delivery; ``None`` when its condition is false.
+    A template problem raises :class:`templates.TemplateProblem`."""
+    if not jsonlogic.truthy(target.condition, context):
+        return None
+    delivery = t.Delivery(
+        tenant_id=ctx.tenant_id,
+        target_id=target.id,
+        event_id=event_id,
+        message_id=str(uuid.uuid4()),
+        event_type=event_type,
+        url=target.url,
+        body=templates.render_text(target.template, context),
+        status="pending",
+        next_attempt_at=clock.now(),
+    )
+    session.add(delivery)
+    await session.flush()
+    return delivery
+
+
 async def _target(run: Run, args: dict[str, Any]) -> bool:
     handle = _text(args, "target")
     stmt = select(t.Target).where(t.Target.tenant_id == run.ctx.tenant_id, t.Target.handle == handle)
     target = (await run.session.execute(stmt)).scalar_one_or_none()
     if target is None:
         raise ActionFailed(f"There is no target {handle}.")
-    if not jsonlogic.truthy(target.condition, run.context):
+    event_type = run.event.type if run.event is not None else f"automation.{run.source_id}"
+    event_id = None if run.event is None else run.event.id
+    delivery = await queue_target(run.session, run.ctx, target, run.context, event_id=event_id, event_type=event_type)
+    if delivery is None:
         run.log.append({"action": "target.send", "target": handle, "skipped": "condition"})
-        return True
-    body = templates.render_text(target.template, run.context)
-    delivery = t.Delivery(
-        tenant_id=run.ctx.tenant_id,
-        target_id=target.id,
-        event_id=None if run.event is None else run.event.id,
-        message_id=str(uuid.uuid4()),
-        event_type=run.event.type if run.event is not None else f"automation.{run.source_id}",
-        url=target.url,
-        body=body,
-        status="pending",
-        next_attempt_at=clock.now(),
-    )
-    run.session.add(delivery)
-    await run.session.flush()
-    run.log.append({"action": "target.send", "target": handle, "delivery_id": delivery.id})
+    else:
+        run.log.append({"action": "target.send", "target": handle, "delivery_id": delivery.id})
     return True
 
 
