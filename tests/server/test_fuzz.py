@@ -60,7 +60,7 @@ BODY_EXAMPLES = round(10 * SCALE)
 #: one that spends its share stops after the request it is on (each sends at least one), and the test
 #: warns how many did. So slow requests, or an API grown past this budget, cost coverage (a warning),
 #: not the minute.
-GENERATED_SECONDS = 25.0 * SCALE
+GENERATED_SECONDS = 40.0 * SCALE
 #: Query strings generated per list endpoint and convention (filter, sort, page, a mix).
 QUERY_EXAMPLES = round(40 * SCALE)
 BOUNDED = settings(

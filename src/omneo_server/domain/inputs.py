@@ -29,9 +29,9 @@ def _timestamp(value: Any) -> Any:
     return parse_timestamp(value) if isinstance(value, str) else value
 
 
-def _naive_utc(value: datetime) -> datetime:
+def _naive_utc(value: datetime | None) -> datetime | None:
     """Whatever form a timestamp came in (text, epoch seconds, with an offset), store naive UTC."""
-    return parse_timestamp(value)
+    return None if value is None else parse_timestamp(value)
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp), AfterValidator(_naive_utc)]

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from omneo_server.domain.incentives import redemptions as r
 from omneo_server.domain.incentives.lots import LotKind
 from omneo_server.domain.inputs import Body
 from omneo_server.domain.profiles import commands as profiles
+from omneo_server.domain.query import INT_MAX
 from omneo_server.wire import loads
 
 router = APIRouter()
@@ -377,7 +378,9 @@ async def list_allocations(request: Request, ctx: Ctx = Depends(requires("read-a
 
 @router.get("/allocations/{definition_id}/count", tags=["allocations"])
 async def count_allocations(
-    definition_id: int, request: Request, ctx: Ctx = Depends(requires("read-allocations"))
+    definition_id: Annotated[int, Path(ge=1, le=INT_MAX)],
+    request: Request,
+    ctx: Ctx = Depends(requires("read-allocations")),
 ) -> Response:
     async with database(request).read() as session:
         return render.data({"count": await b.allocated(session, ctx, definition_id)})
@@ -445,7 +448,11 @@ MY_REDEMPTIONS = f"{PROFILE}/redemptions"
 
 @router.get(f"{MY_REDEMPTIONS}/{{kind}}/{{item_id}}/count", tags=REDEMPTION_TAGS)
 async def count_redemptions(
-    profile_id: str, kind: str, item_id: int, request: Request, ctx: Ctx = Depends(READ_REDEMPTIONS)
+    profile_id: str,
+    kind: str,
+    item_id: Annotated[int, Path(ge=1, le=INT_MAX)],
+    request: Request,
+    ctx: Ctx = Depends(READ_REDEMPTIONS),
 ) -> Response:
     async with _profile(request, ctx, profile_id, False) as (session, pid):
         return render.data({"count": await r.count_for(session, ctx, pid, kind, item_id)})

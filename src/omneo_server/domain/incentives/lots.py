@@ -35,8 +35,18 @@ from omneo_server.wire import money
 
 #: Dollars or points: non-negative, rounded to cents half up on the way in.
 Amount = Annotated[Decimal, Pyd(ge=0, lt=Decimal("1e12"), allow_inf_nan=False), AfterValidator(money)]
-#: Strictly positive amounts (what is redeemed).
-Positive = Annotated[Decimal, Pyd(gt=0, lt=Decimal("1e12"), allow_inf_nan=False), AfterValidator(money)]
+
+
+def _above_zero(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("Input should be at least 0.01.")
+    return value
+
+
+#: Strictly positive amounts (what is redeemed), checked after rounding to cents.
+Positive = Annotated[
+    Decimal, Pyd(gt=0, lt=Decimal("1e12"), allow_inf_nan=False), AfterValidator(money), AfterValidator(_above_zero)
+]
 DefinitionId = Annotated[int, Pyd(ge=1, le=INT_MAX)]
 ProfileId = Annotated[str, StringConstraints(max_length=36)]
 
