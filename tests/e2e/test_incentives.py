@@ -164,6 +164,7 @@ def test_bad_redemptions_write_nothing(client: Omneo, tenant: TenantInfo, time_m
         ("amount", {"amount": "10.01"}),
         ("amount", {"amount": "-5"}),
         ("amount", {"amount": "0"}),
+        ("amount", {"amount": "0.001"}),  # positive, but nothing once rounded to cents
         ("strategies.0", {"amount": "1", "strategies": ["bitcoin"]}),
         ("benefits.0.handle", {"amount": "1", "benefits": [{"handle": "none"}]}),
     ]
@@ -181,6 +182,8 @@ def test_bad_redemptions_write_nothing(client: Omneo, tenant: TenantInfo, time_m
     # Another profile's reward is not this profile's to see or spend.
     with pytest.raises(NotFoundError):
         client.profiles.rewards.get(jane, johns.id)
+    with pytest.raises(ValidationError):
+        client.call("GET", "/allocations/99999999999999999999/count")
     assert tenant.row_counts() == before
     # An expired reward is not redeemable.
     time_machine.travel(timedelta(days=3))
