@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -175,6 +176,12 @@ async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) ->
 
 
 profiles.RENDER_HOOKS.append(_profile_balances)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_locks(session: Session, _previous: Any) -> None:
+    """A rollback (a savepoint's too) releases the row locks taken since: lock again next time."""
+    session.info.pop("locked_profiles", None)
 
 
 async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str, live: bool = True) -> t.Profile:
