@@ -403,3 +403,20 @@ def test_the_worker_pass_dispatches_and_delivers(client: Omneo, tenant: TenantIn
         webhooks.verify(receiver.received[0].body, receiver.received[0].headers, hook.secret)["type"]
         == "profile.created"
     )
+
+
+def test_high_queue_webhooks_go_first(client: Omneo, tenant: TenantInfo, receiver: Receiver) -> None:
+    low = subscribe(client, receiver, queue="low")
+    high = client.webhooks.create(
+        {"trigger": "profile.created", "url": f"{receiver.url}/vip", "namespace": "crm", "queue": "high"}
+    )
+    client.profiles.create({"email": "first@example.com"})
+    dispatch(tenant)
+
+    async def one() -> int:
+        async with httpx.AsyncClient() as http:
+            return await hooks.deliver_due(tenant.server.db, client=http, limit=1, tenants=[tenant.id])
+
+    assert tenant.server.run(one()) == 1
+    assert [d.status for d in log(client, high.id)] == ["delivered"]
+    assert [d.status for d in log(client, low.id)] == ["pending"]

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BeforeValidator, field_validator
 from pydantic import Field as Pyd
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
@@ -347,6 +347,14 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+#: A webhook's ``queue`` decides which of the due deliveries go first (targets count as ``default``).
+_priority = (
+    select(case((t.Webhook.queue == "high", 0), (t.Webhook.queue == "low", 2), else_=1))
+    .where(t.Webhook.id == t.Delivery.webhook_id)
+    .scalar_subquery()
+)
+
+
 def _due(now: datetime, tenants: Sequence[int] | None) -> Select[Any]:
     active_hooks = select(t.Webhook.id).where(t.Webhook.is_active.is_(True))
     stmt = select(t.Delivery) if tenants is None else select(t.Delivery).where(t.Delivery.tenant_id.in_(tenants))
@@ -360,7 +368,7 @@ def _due(now: datetime, tenants: Sequence[int] | None) -> Select[Any]:
             t.Delivery.webhook_id.in_(active_hooks),
             t.Delivery.event_type == TEST_EVENT,
         ),
-    ).order_by(t.Delivery.next_attempt_at, t.Delivery.id)
+    ).order_by(func.coalesce(_priority, 1), t.Delivery.next_attempt_at, t.Delivery.id)
 
 
 async def claim_due(
