@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -20,7 +21,6 @@ from omneo_server.domain.reactions.triggers import ActionIn, ActionUpdate
 
 router = APIRouter()
 
-TRIGGER_TAGS: list[str | Enum] = ["triggers"]
 AUTOMATION_TAGS: list[str | Enum] = ["automations"]
 
 
@@ -28,94 +28,96 @@ def _scopes(name: str) -> tuple[Any, Any, Any, Any]:
     return tuple(requires(f"{verb}-{name}") for verb in ("read", "create", "update", "delete"))  # type: ignore[return-value]
 
 
-READ_T, CREATE_T, UPDATE_T, DELETE_T = _scopes("triggers")
-READ_A, CREATE_A, UPDATE_A, DELETE_A = _scopes("automations")
+# --- /triggers and /automations: the same five routes over their own domain functions ----------
 
 
-# --- /triggers -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chains:
+    """A kind of action chain (triggers, automations) as its routes see it."""
+
+    path: str
+    scopes: tuple[Any, Any, Any, Any]
+    create: type[Any]
+    update: type[Any]
+    list_rows: Callable[[AsyncSession, Ctx, Any], Awaitable[Any]]
+    get: Callable[[AsyncSession, Ctx, Any], Awaitable[Any]]
+    create_row: Callable[[AsyncSession, Ctx, Any], Awaitable[Any]]
+    update_row: Callable[[AsyncSession, Ctx, Any, Any], Awaitable[Any]]
+    delete_row: Callable[[AsyncSession, Ctx, Any], Awaitable[None]]
+    render: Callable[[Any], dict[str, Any]]
 
 
-@router.get("/triggers", tags=TRIGGER_TAGS)
-async def list_triggers(request: Request, ctx: Ctx = Depends(READ_T)) -> Response:
-    query = list_query(request, ctx)
-    async with database(request).read() as session:
-        result = await triggers.list_triggers(session, ctx, query)
-    return render.page(request, result, [triggers.render_trigger(r) for r in result.rows])
+def _mount_chains(chains: Chains) -> None:
+    read, create, update, delete = chains.scopes
+    tag = chains.path.strip("/")
+    tags: list[str | Enum] = [tag]
+    item = f"{chains.path}/{{key}}"
+
+    async def list_(request: Request, ctx: Ctx = Depends(read)) -> Response:
+        query = list_query(request, ctx)
+        async with database(request).read() as session:
+            result = await chains.list_rows(session, ctx, query)
+        return render.page(request, result, [chains.render(r) for r in result.rows])
+
+    async def get(key: str, request: Request, ctx: Ctx = Depends(read)) -> Response:
+        async with database(request).read() as session:
+            return render.data(chains.render(await chains.get(session, ctx, key)))
+
+    async def create_(body: Any, request: Request, ctx: Ctx = Depends(create)) -> Response:
+        async with database(request).write() as session:
+            return render.data(chains.render(await chains.create_row(session, ctx, body)), status_code=201)
+
+    async def update_(key: str, body: Any, request: Request, ctx: Ctx = Depends(update)) -> Response:
+        async with database(request).write() as session:
+            return render.data(chains.render(await chains.update_row(session, ctx, key, body)))
+
+    async def delete_(key: str, request: Request, ctx: Ctx = Depends(delete)) -> Response:
+        async with database(request).write() as session:
+            await chains.delete_row(session, ctx, key)
+        return render.no_content()
+
+    # FastAPI validates and documents the body from the annotation.
+    create_.__annotations__["body"] = chains.create
+    update_.__annotations__["body"] = chains.update
+    name = tag.rstrip("s")
+    for method, path, handler, status in (
+        ("GET", chains.path, list_, 200),
+        ("GET", item, get, 200),
+        ("POST", chains.path, create_, 201),
+        ("PUT", item, update_, 200),
+        ("DELETE", item, delete_, 204),
+    ):
+        verb = handler.__name__.strip("_")
+        router.add_api_route(path, handler, methods=[method], tags=tags, status_code=status, name=f"{name}.{verb}")
 
 
-@router.get("/triggers/{key}", tags=TRIGGER_TAGS)
-async def get_trigger(key: str, request: Request, ctx: Ctx = Depends(READ_T)) -> Response:
-    async with database(request).read() as session:
-        return render.data(triggers.render_trigger(await triggers.get(session, ctx, key)))
-
-
-@router.post("/triggers", tags=TRIGGER_TAGS, status_code=201)
-async def create_trigger(body: triggers.TriggerIn, request: Request, ctx: Ctx = Depends(CREATE_T)) -> Response:
-    async with database(request).write() as session:
-        row = await triggers.create(session, ctx, body)
-        return render.data(triggers.render_trigger(row), status_code=201)
-
-
-@router.put("/triggers/{key}", tags=TRIGGER_TAGS)
-async def update_trigger(
-    key: str,
-    body: triggers.TriggerUpdate,  # type: ignore[valid-type]
-    request: Request,
-    ctx: Ctx = Depends(UPDATE_T),
-) -> Response:
-    async with database(request).write() as session:
-        row = await triggers.update_trigger(session, ctx, key, body)
-        return render.data(triggers.render_trigger(row))
-
-
-@router.delete("/triggers/{key}", tags=TRIGGER_TAGS, status_code=204)
-async def delete_trigger(key: str, request: Request, ctx: Ctx = Depends(DELETE_T)) -> Response:
-    async with database(request).write() as session:
-        await triggers.delete(session, ctx, key)
-    return render.no_content()
-
-
-# --- /automations ----------------------------------------------------------------------------------
-
-
-@router.get("/automations", tags=AUTOMATION_TAGS)
-async def list_automations(request: Request, ctx: Ctx = Depends(READ_A)) -> Response:
-    query = list_query(request, ctx)
-    async with database(request).read() as session:
-        result = await automations.list_automations(session, ctx, query)
-    return render.page(request, result, [automations.render_automation(r) for r in result.rows])
-
-
-@router.get("/automations/{key}", tags=AUTOMATION_TAGS)
-async def get_automation(key: str, request: Request, ctx: Ctx = Depends(READ_A)) -> Response:
-    async with database(request).read() as session:
-        return render.data(automations.render_automation(await automations.get(session, ctx, key)))
-
-
-@router.post("/automations", tags=AUTOMATION_TAGS, status_code=201)
-async def create_automation(body: automations.AutomationIn, request: Request, ctx: Ctx = Depends(CREATE_A)) -> Response:
-    async with database(request).write() as session:
-        row = await automations.create(session, ctx, body)
-        return render.data(automations.render_automation(row), status_code=201)
-
-
-@router.put("/automations/{key}", tags=AUTOMATION_TAGS)
-async def update_automation(
-    key: str,
-    body: automations.AutomationUpdate,  # type: ignore[valid-type]
-    request: Request,
-    ctx: Ctx = Depends(UPDATE_A),
-) -> Response:
-    async with database(request).write() as session:
-        row = await automations.update_automation(session, ctx, key, body)
-        return render.data(automations.render_automation(row))
-
-
-@router.delete("/automations/{key}", tags=AUTOMATION_TAGS, status_code=204)
-async def delete_automation(key: str, request: Request, ctx: Ctx = Depends(DELETE_A)) -> Response:
-    async with database(request).write() as session:
-        await automations.delete(session, ctx, key)
-    return render.no_content()
+TRIGGERS = Chains(
+    "/triggers",
+    _scopes("triggers"),
+    triggers.TriggerIn,
+    triggers.TriggerUpdate,
+    triggers.list_triggers,
+    triggers.get,
+    triggers.create,
+    triggers.update_trigger,
+    triggers.delete,
+    triggers.render_trigger,
+)
+AUTOMATIONS = Chains(
+    "/automations",
+    _scopes("automations"),
+    automations.AutomationIn,
+    automations.AutomationUpdate,
+    automations.list_automations,
+    automations.get,
+    automations.create,
+    automations.update_automation,
+    automations.delete,
+    automations.render_automation,
+)
+_mount_chains(TRIGGERS)
+_mount_chains(AUTOMATIONS)
+UPDATE_A = AUTOMATIONS.scopes[2]
 
 
 @router.post("/automations/{key}/trigger", tags=AUTOMATION_TAGS)
@@ -182,14 +184,8 @@ def _mount_actions(path: str, owner: Owner, render_owner: Any, scopes: tuple[Any
     router.add_api_route(item, delete_, methods=["DELETE"], tags=tags, status_code=204, name=f"{name}.actions.delete")
 
 
-_mount_actions("/triggers", triggers.get, triggers.render_trigger, (READ_T, CREATE_T, UPDATE_T, DELETE_T), "triggers")
-_mount_actions(
-    "/automations",
-    automations.get,
-    automations.render_automation,
-    (READ_A, CREATE_A, UPDATE_A, DELETE_A),
-    "automations",
-)
+for chains in (TRIGGERS, AUTOMATIONS):
+    _mount_actions(chains.path, chains.get, chains.render, chains.scopes, chains.path.strip("/"))
 
 
 # --- /targets --------------------------------------------------------------------------------------
