@@ -270,6 +270,14 @@ def test_benefit_claimed_then_redeemed(client: Omneo, tenant: TenantInfo) -> Non
     john = _profile(client, "john@example.com")
     with pytest.raises(ValidationError, match="claim condition"):
         client.profiles.benefits.claim(john, {"benefit_definition_handle": "lounge"})
+    # claim-redeem: claimed and used in one go
+    client.benefit_definitions.create(
+        {"name": "Coffee", "handle": "coffee", "period": 1, "absolute_expiry": None, "is_claimable": True}
+        | {"max_redemptions": 1}
+    )
+    used = client.profiles.benefits.claim_redeem(john, {"benefit_definition_handle": "coffee"})
+    assert [(item.type, item.count) for item in used.items] == [("benefit", 1)]
+    assert client.profiles.benefits.list(john).data[0].redemptions_remaining == 0
     assert tenant.verify() == []
 
 

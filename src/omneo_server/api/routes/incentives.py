@@ -227,8 +227,7 @@ async def claim_redeem_benefit(
 ) -> Response:
     async with _profile(request, ctx, profile_id, True) as (session, pid):
         profile = await ledger.lock_profile(session, ctx, pid)
-        benefit = await b.claim(session, ctx, profile, body)
-        redemption = await r.redeem(session, ctx, pid, r.RedemptionIn(benefits=[r.BenefitPick(id=benefit.id)]))
+        redemption = await r.claim_and_redeem(session, ctx, profile, body)
         return render.data(await r.render(session, ctx, redemption), status_code=201)
 
 

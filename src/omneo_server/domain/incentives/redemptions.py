@@ -324,6 +324,12 @@ async def redeem(
     return redemption
 
 
+async def claim_and_redeem(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: benefits.ClaimIn) -> t.Redemption:
+    """``claim-redeem``: claim a benefit and use it once, in one transaction (both or neither)."""
+    benefit = await benefits.claim(session, ctx, profile, body)
+    return await redeem(session, ctx, profile.id, RedemptionIn(benefits=[BenefitPick(id=benefit.id)]))
+
+
 # --- giving back ---------------------------------------------------------------------------------
 
 
