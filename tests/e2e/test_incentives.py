@@ -262,8 +262,10 @@ def test_benefit_claimed_then_redeemed(client: Omneo, tenant: TenantInfo) -> Non
     with pytest.raises(ValidationError, match="already been claimed"):
         client.profiles.benefits.claim(jane, {"benefit_definition_handle": "lounge"})
 
+    assert [b.id for b in client.profiles.benefits.redeemable(jane)] == [benefit.id]
     client.profiles.benefits.redeem(jane, benefit.id)
     client.profiles.benefits.redeem(jane, benefit.id)
+    assert list(client.profiles.benefits.redeemable(jane)) == []  # used up
     with pytest.raises(ValidationError):
         client.profiles.benefits.redeem(jane, benefit.id)
     assert client.profiles.benefits.get(jane, benefit.id).redemptions_remaining == 0

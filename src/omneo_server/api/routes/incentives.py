@@ -235,11 +235,7 @@ async def claim_redeem_benefit(
 async def redeemable_benefits(profile_id: str, request: Request, ctx: Ctx = Depends(READ_BENEFITS)) -> Response:
     query = list_query(request, ctx)
     async with _profile(request, ctx, profile_id, False) as (session, pid):
-        from omneo_server import clock
-
-        page = await crud.list_rows(
-            session, ctx, b.BENEFITS, query, t.Benefit.profile_id == pid, b.redeemable_filter(clock.now())
-        )
+        page = await crud.list_rows(session, ctx, b.BENEFITS, query, t.Benefit.profile_id == pid, b.redeemable_now())
         return render.page(request, page, [b.render(row) for row in page.rows])
 
 

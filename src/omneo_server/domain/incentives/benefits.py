@@ -416,5 +416,6 @@ async def claim(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: Claim
     return await issue(session, ctx, profile.id, definition, source_type="claim", claimed=True)
 
 
-def redeemable_filter(now: datetime) -> Any:
-    return ledger.redeemable_benefit(now)
+def redeemable_now() -> Any:
+    """Benefits that could be redeemed at this moment (for listing)."""
+    return ledger.redeemable_benefit(clock.now())
