@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.RequestGuard, limit=settings.max_body_bytes)
     app.add_middleware(id_api.IdGateway, body_limit=settings.max_body_bytes)  # /id/api/v1 → admin routes
+    app.add_middleware(id_api.IdCors, origins=settings.id_cors_origins.split(","))  # outermost: pre-flights
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -29,15 +30,34 @@ def format_timestamp(value: datetime | None) -> str | None:
 
 
 def parse_timestamp(value: str | datetime) -> datetime:
-    """Accept ``YYYY-MM-DD HH:MM:SS`` (UTC) or ISO-8601 with any offset; return naive UTC."""
+    """Accept ``YYYY-MM-DD HH:MM:SS`` (UTC) or ISO-8601 with any offset; return naive UTC. The one
+    parse of a timestamp: anything unreadable, or outside the years 1 to 9999 once in UTC, is a
+    ``ValueError``."""
     if isinstance(value, datetime):
         parsed = value
     else:
         text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
         parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("The date is out of range once converted to UTC.") from None
     return parsed.replace(microsecond=0)
+
+
+#: The range a business date (a sale, an issue, an expiry, a join) may have: what a loyalty
+#: programme can mean, and what every database and client library stores without surprises.
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2199, 12, 31, 23, 59, 59)
+
+
+def business_timestamp(value: str | datetime) -> datetime:
+    """``parse_timestamp``, and within :data:`EARLIEST`..:data:`LATEST`."""
+    parsed = parse_timestamp(value)
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValueError(f"The date must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC).")
+    return parsed
 
 
 def _default(value: Any) -> Any:
@@ -55,3 +75,57 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes) -> Any:
     return simplejson.loads(text, use_decimal=True)
+
+
+#: Deepest nesting a request body may have (arrays and objects); our richest bodies (JSON Logic
+#: conditions, 32 levels) fit well inside it.
+MAX_BODY_DEPTH = 64
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class BodyError(ValueError):
+    """A request body that cannot be read as JSON; the message says why."""
+
+
+def parse_body(raw: bytes) -> Any:
+    """The one reading of a JSON request body, for every check and handler alike: UTF-8 only
+    (RFC 8259 §8.1; a UTF-8 byte order mark is ignored), at most :data:`MAX_BODY_DEPTH` levels
+    deep, exact decimals, no NaN, no unpaired surrogates."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError("The request body must be JSON encoded as UTF-8.") from None
+    try:
+        value = loads(text.removeprefix("\ufeff"))
+    except RecursionError:
+        raise BodyError(f"The request body is nested more than {MAX_BODY_DEPTH} levels deep.") from None
+    except ValueError:
+        raise BodyError("The request body is not valid JSON.") from None
+    if _too_deep(value, MAX_BODY_DEPTH):
+        raise BodyError(f"The request body is nested more than {MAX_BODY_DEPTH} levels deep.")
+    if _LONE_SURROGATE_ESCAPE.search(raw) and not _encodable(value):
+        raise BodyError("The request body contains an unpaired UTF-16 surrogate escape.")
+    return value
+
+
+def _children(value: Any) -> Any:
+    return value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [child for node in level for child in _children(node) if isinstance(child, dict | list)]
+    return False
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        simplejson.dumps(value, use_decimal=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -66,8 +66,10 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
     async def dependency(request: Request) -> Ctx:
         principal = id_principal(request)
         if principal is not None:
-            if scope is None or not scope_allows(principal.scopes, scope):
+            if scope is None:
                 raise Forbidden("This route is not available to ID tokens.")
+            if not scope_allows(principal.scopes, scope):
+                raise Forbidden(f"This ID token does not carry the {scope} scope.")
             return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
         token = bearer(request)
         credential = credentials.get(hash_token(token))

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omneo_server.api.render import JSON
@@ -24,9 +25,19 @@ _STATUS_MESSAGES = {
 }
 
 
-def error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> JSON:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error(
+    status: int, message: str, errors: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None
+) -> JSON:
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSON({"message": message, "errors": errors or {}}, status_code=status, headers=headers)
+
+
+class BadBody(HTTPException):
+    """A request body that cannot be read (not UTF-8, not JSON, too deep): 400 with ``errors.body``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(status_code=400, detail=reason)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -55,10 +66,33 @@ def _domain(_request: Request, exc: Exception) -> JSON:
     return error(exc.status, exc.message, exc.errors)
 
 
-def _http(_request: Request, exc: Exception) -> JSON:
+def _http(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, HTTPException)
+    if isinstance(exc, BadBody):
+        return bad_body(str(exc.detail))
     message = _STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
-    return error(exc.status_code, message)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return error(exc.status_code, message, headers=headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    routes: list[BaseRoute] = request.app.router.routes
+
+    def served(method: str) -> bool:
+        scope = {**request.scope, "method": method}
+        return any(route.matches(scope)[0] == Match.FULL for route in routes)
+
+    return [method for method in _METHODS if served(method)]
+
+
+def bad_body(reason: str) -> JSON:
+    return error(400, reason, {"body": [reason]})
 
 
 # Unique indexes are the last guard against races the pre-checks cannot see; name the field they

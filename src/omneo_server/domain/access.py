@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db.tables import ApiToken, Tenant
-from omneo_server.domain.errors import Invalid, NotFound, Unauthenticated
+from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from omneo_server.domain.inputs import Body, Handle, Name, Timestamp
 
 TOKEN_PREFIX = "omn_"
@@ -34,6 +34,26 @@ def scope_allows(granted: frozenset[str] | list[str], needed: str) -> bool:
         return True
     _verb, _, resource = needed.partition("-")
     return f"{resource}.*" in granted
+
+
+def ungrantable(granted: frozenset[str] | list[str], requested: list[str]) -> list[str]:
+    """The ``requested`` scopes a holder of ``granted`` may not hand on: a token grants only what
+    it holds itself (``*`` only from ``*``, ``{resource}.*`` only from ``*`` or itself)."""
+    held = frozenset(granted)
+
+    def grantable(scope: str) -> bool:
+        if "*" in held or scope in held:
+            return True
+        return scope != "*" and not scope.endswith(".*") and scope_allows(held, scope)
+
+    return [scope for scope in requested if not grantable(scope)]
+
+
+def check_grantable(granted: frozenset[str], requested: list[str]) -> None:
+    refused = ungrantable(granted, requested)
+    if refused:
+        message = f"A token cannot grant scopes it does not hold: {', '.join(refused)}."
+        raise Forbidden(message, {"scopes": [message]})
 
 
 @dataclass(frozen=True)
@@ -149,8 +169,12 @@ class DelegateIn(Body):
     client_handle: Handle
 
 
-async def create_delegate_token(session: AsyncSession, tenant_id: int, client_handle: str) -> str:
-    """A short-lived token a delegate profile-creation service uses to create the profile."""
+async def create_delegate_token(
+    session: AsyncSession, tenant_id: int, client_handle: str, granted: frozenset[str]
+) -> str:
+    """A short-lived token a delegate profile-creation service uses to create the profile (only
+    for a caller that holds its scopes itself)."""
+    check_grantable(granted, DELEGATE_SCOPES)
     _row, plaintext = await create_token(
         session, tenant_id, f"delegate:{client_handle}", DELEGATE_SCOPES, clock.now() + DELEGATE_TTL
     )

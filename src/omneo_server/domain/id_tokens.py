@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -27,6 +28,8 @@ from omneo_server.domain.errors import Unauthenticated
 ISSUER = "omneo-id"
 ALGORITHM = "HS256"
 ANONYMOUS = "null"
+#: The claim listing what the token may do (its minting token's share of the ID scopes).
+SCOPES_CLAIM = "scp"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class IdToken:
     profile_id: str | None
     jti: str
     exp: int
+    #: What the token may do; ``None`` for tokens minted before tokens carried their scopes.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -77,8 +82,9 @@ class KeyCache:
 keys = KeyCache()
 
 
-def mint(tenant: Tenant, profile_id: str | None, ttl_seconds: int) -> tuple[str, int]:
-    """A signed token for ``profile_id`` (``None``: anonymous) and its expiry in unix seconds."""
+def mint(tenant: Tenant, profile_id: str | None, ttl_seconds: int, scopes: Iterable[str]) -> tuple[str, int]:
+    """A signed token for ``profile_id`` (``None``: anonymous) carrying ``scopes`` (what it may
+    do, never more than the minting token holds), and its expiry in unix seconds."""
     issued = now_unix()
     exp = issued + ttl_seconds
     claims = {
@@ -88,6 +94,7 @@ def mint(tenant: Tenant, profile_id: str | None, ttl_seconds: int) -> tuple[str,
         "jti": uuid.uuid4().hex,
         "tenant": tenant.handle,
         "pid": profile_id or ANONYMOUS,
+        SCOPES_CLAIM: sorted(scopes),
     }
     return jwt.encode(claims, tenant.signing_key, algorithm=ALGORITHM), exp
 
@@ -134,7 +141,12 @@ async def verify(session_factory: Any, token: str) -> IdToken:
             pid = str(uuid.UUID(pid))
         except ValueError:
             raise Unauthenticated() from None
-    return IdToken(key.tenant_id, handle, None if pid == ANONYMOUS else pid, str(claims.get("jti", "")), exp)
+    scopes = claims.get(SCOPES_CLAIM)
+    if scopes is not None and not (isinstance(scopes, list) and all(isinstance(s, str) for s in scopes)):
+        raise Unauthenticated()
+    profile = None if pid == ANONYMOUS else pid
+    granted = None if scopes is None else frozenset(scopes)
+    return IdToken(key.tenant_id, handle, profile, str(claims.get("jti", "")), exp, granted)
 
 
 async def tenant_row(session: AsyncSession, tenant_id: int) -> Tenant:

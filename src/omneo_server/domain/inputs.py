@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from omneo_server.domain.query import INT_MAX, INT_MIN
-from omneo_server.wire import parse_timestamp
+from omneo_server.wire import business_timestamp
 
 Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=100)]
 Name = Annotated[str, StringConstraints(max_length=255)]
@@ -26,12 +26,13 @@ Iso2 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)
 
 
 def _timestamp(value: Any) -> Any:
-    return parse_timestamp(value) if isinstance(value, str) else value
+    return business_timestamp(value) if isinstance(value, str) else value
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
-    """Whatever form a timestamp came in (text, epoch seconds, with an offset), store naive UTC."""
-    return None if value is None else parse_timestamp(value)
+    """Whatever form a timestamp came in (text, epoch seconds, with an offset), store naive UTC,
+    within the business range."""
+    return None if value is None else business_timestamp(value)
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp), AfterValidator(_naive_utc)]

@@ -3,16 +3,16 @@ became of a queued write)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import mount
 from omneo_server.domain import batches
 from omneo_server.domain.context import Ctx
 
-router = APIRouter(tags=["batches"])
+router = routing.router(tags=["batches"])
 READ, CREATE = requires("read-batches"), requires("create-batches")
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.api.routes.custom_fields import mount_owner_fields
@@ -21,8 +21,8 @@ from omneo_server.domain.crud import Resource
 from omneo_server.domain.inputs import Body
 from omneo_server.jobs import queue
 
-router = APIRouter()
-profile_interactions = APIRouter(prefix="/profiles", tags=["interactions"])
+router = routing.router()
+profile_interactions = routing.router(prefix="/profiles", tags=["interactions"])
 
 
 def _given(body: Body) -> dict[str, Any]:

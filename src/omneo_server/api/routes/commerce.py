@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import Body, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.api.routes.custom_fields import mount_owner_fields
@@ -32,7 +32,7 @@ from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.query import paginate
 from omneo_server.jobs import queue
 
-router = APIRouter(tags=["commerce"])
+router = routing.router(tags=["commerce"])
 READ_TX, CREATE_TX, UPDATE_TX, DELETE_TX = (
     requires(f"{v}-transactions") for v in ("read", "create", "update", "delete")
 )

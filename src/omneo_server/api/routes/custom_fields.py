@@ -8,13 +8,13 @@ from enum import Enum
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.domain import custom_fields as cf
 from omneo_server.domain.context import Ctx
 
-router = APIRouter()
+router = routing.router()
 READ, CREATE, UPDATE, DELETE = (requires(f"{v}-custom-fields") for v in ("read", "create", "update", "delete"))
 GENERIC: list[str | Enum] = ["custom-fields"]
 TENANT: list[str | Enum] = ["tenants"]

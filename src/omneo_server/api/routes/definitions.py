@@ -11,18 +11,18 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import _typed, list_query
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.incentives import definitions as d
 from omneo_server.domain.incentives import rates
 
-router = APIRouter()
+router = routing.router()
 
 
 def mount_definition(kind: d.Definition, path: str, handles: bool = True) -> None:

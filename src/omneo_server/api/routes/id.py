@@ -19,22 +19,25 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import ID_PRINCIPAL, IdPrincipal, database, id_principal, requires, settings
-from omneo_server.api.errors import error
+from omneo_server.api.errors import bad_body, error
+from omneo_server.api.routing import PARSED_BODY
 from omneo_server.db.engine import Database
 from omneo_server.domain import id_tokens
+from omneo_server.domain.access import scope_allows
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from omneo_server.domain.inputs import Body
 from omneo_server.domain.profiles import commands as cmd
 from omneo_server.domain.profiles import schemas as s
 from omneo_server.domain.profiles.render import render_comms
-from omneo_server.wire import loads
+from omneo_server.wire import BodyError, parse_body
 
 PREFIX = "/id/api/v1"
 ADMIN_PREFIX = "/api/v3"
@@ -219,6 +222,17 @@ TOP_LEVEL_KEYS = frozenset({"id", "statuses", "tags"})
 ANONYMOUS_KEYS = frozenset({"identities", "profile_type", "joined_staff_id", "preferred_staff_id"})
 
 
+def _granted(verified: id_tokens.IdToken, scopes: frozenset[str]) -> frozenset[str]:
+    """What the token may do on this route: the route's ID scopes its minting token also held."""
+    return scopes if verified.scopes is None else scopes & verified.scopes
+
+
+def mintable(granted: frozenset[str], anonymous: bool) -> list[str]:
+    """The ID scopes a token minted by a holder of ``granted`` carries: never more than it holds."""
+    offered = (ANONYMOUS_SCOPES if anonymous else PROFILE_SCOPES) | LOCATION_SCOPES
+    return [scope for scope in offered if scope_allows(granted, scope)]
+
+
 def allowed(method: str, rest: str) -> bool:
     pattern = ALLOWED.get(method)
     return pattern is not None and pattern.match(rest) is not None
@@ -246,6 +260,28 @@ def _smuggled(value: Any, top: bool, forbidden_top: frozenset[str]) -> str | Non
 
 
 # --- the gateway -----------------------------------------------------------------------------------
+
+
+class IdCors:
+    """CORS for the ID API only (storefront JavaScript calls it from the browser): pre-flights are
+    answered here, before any token is asked for; ``origins`` allowed, none by default. The admin
+    API is for servers and answers no pre-flight."""
+
+    def __init__(self, app: ASGIApp, origins: Iterable[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=[o.strip().rstrip("/") for o in origins if o.strip()],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -294,7 +330,7 @@ class IdGateway:
             return
 
         if route == "/profiles":
-            principal = IdPrincipal(verified.tenant_id, verified.profile_id, ANONYMOUS_SCOPES)
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, _granted(verified, ANONYMOUS_SCOPES))
             forbidden = TOP_LEVEL_KEYS | ANONYMOUS_KEYS
             await self._forward(scope, receive, send, path, principal, forbidden, None)
         elif route == "/profiles/me" or route.startswith("/profiles/me/"):
@@ -303,21 +339,19 @@ class IdGateway:
                 return
             rest = route[len("/profiles/me") :].lstrip("/")
             if not allowed(method, rest):
-                known = any(allowed(m, rest) for m in ALLOWED)
-                status, message = (405, "Method not allowed.") if known else (404, "Not found.")
-                await error(status, message)(scope, receive, send)
+                methods = [m for m in ALLOWED if allowed(m, rest)]
+                await _not_allowed(methods)(scope, receive, send)
                 return
             target = f"{ADMIN_PREFIX}/profiles/{verified.profile_id}" + (f"/{rest}" if rest else "")
-            principal = IdPrincipal(verified.tenant_id, verified.profile_id, PROFILE_SCOPES)
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, _granted(verified, PROFILE_SCOPES))
             public = (f"{ADMIN_PREFIX}/profiles/{verified.profile_id}", f"{PREFIX}/profiles/me")
             await self._forward(scope, receive, send, target, principal, TOP_LEVEL_KEYS, public)
         elif route == "/locations" or route.startswith("/locations/"):
             rest = route[len("/locations") :].lstrip("/")
             if method != "GET" or not _LOCATIONS.match(rest):
-                status, message = (405, "Method not allowed.") if _LOCATIONS.match(rest) else (404, "Not found.")
-                await error(status, message)(scope, receive, send)
+                await _not_allowed(["GET"] if _LOCATIONS.match(rest) else [])(scope, receive, send)
                 return
-            principal = IdPrincipal(verified.tenant_id, verified.profile_id, LOCATION_SCOPES)
+            principal = IdPrincipal(verified.tenant_id, verified.profile_id, _granted(verified, LOCATION_SCOPES))
             public = (f"{ADMIN_PREFIX}/locations", f"{PREFIX}/locations")
             await self._forward(scope, receive, send, ADMIN_PREFIX + route, principal, frozenset(), public)
         else:
@@ -336,11 +370,18 @@ class IdGateway:
         """Re-dispatch to ``target`` as ``principal``, after checking the body; rewrite admin URLs in
         the answer (page links) back to their public ID form."""
         replay, body = await self._buffer(receive)
+        if body is None:
+            await error(413, "The request body is too large.")(scope, receive, send)
+            return
+        inner = dict(scope)
         if body:
+            # The one reading of the body: what is checked here is what the route receives.
             try:
-                parsed = loads(body)
-            except ValueError:
-                parsed = None  # the route answers malformed JSON itself
+                parsed = parse_body(body)
+            except BodyError as exc:
+                await bad_body(str(exc))(scope, receive, send)
+                return
+            inner[PARSED_BODY] = parsed
             key = _smuggled(parsed, True, forbidden_top)
             if key is not None:
                 message = f"The {key} field cannot be set with an ID token."
@@ -350,16 +391,15 @@ class IdGateway:
                 message = "With an ID token the profile type may only be " + ", ".join(sorted(CUSTOMER_PROFILE_TYPES))
                 await error(422, message, {"profile_type": [message]})(scope, receive, send)
                 return
-        inner = dict(scope)
         inner["path"] = target
         inner["raw_path"] = quote(target).encode("latin-1")
         inner["query_string"] = _without_identity_query(scope.get("query_string", b""))
         inner[ID_PRINCIPAL] = principal
         await self.app(inner, replay, send if public is None else _rewriting(send, public))
 
-    async def _buffer(self, receive: Receive) -> tuple[Receive, bytes]:
-        """Read the request body (up to just past the limit; the body guard answers anything larger)
-        and a ``receive`` that replays it."""
+    async def _buffer(self, receive: Receive) -> tuple[Receive, bytes | None]:
+        """Read the request body and a ``receive`` that replays it; ``None`` for a body over the
+        limit (reading stops just past it)."""
         messages: list[Message] = []
         size = 0
         while True:
@@ -375,7 +415,14 @@ class IdGateway:
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
-        return replay, body if size <= self.body_limit else b""
+        return replay, body if size <= self.body_limit else None
+
+
+def _not_allowed(methods: list[str]) -> Response:
+    """404 for a path the ID API does not serve, 405 (with ``Allow``) for a method it does not."""
+    if not methods:
+        return error(404, "Not found.")
+    return error(405, "Method not allowed.", headers={"Allow": ", ".join(methods)})
 
 
 def _rewriting(send: Send, public: tuple[str, str]) -> Send:
@@ -410,7 +457,7 @@ def _rewriting(send: Send, public: tuple[str, str]) -> Send:
 
 # --- routes served under /id/api/v1 ------------------------------------------------------------------
 
-router = APIRouter(prefix=PREFIX, tags=["id"])
+router = routing.router(prefix=PREFIX, tags=["id"])
 
 
 class TokenIn(Body):
@@ -433,7 +480,8 @@ async def auth_token(body: TokenIn, request: Request, ctx: Ctx = Depends(require
                 raise NotFound("Profile")
             profile_id = (await cmd.get(session, ctx, identifier.lower())).id
         tenant = await id_tokens.tenant_row(session, ctx.tenant_id)
-    token, exp = id_tokens.mint(tenant, profile_id, ctx.settings.id_token_ttl_seconds)
+    scopes = mintable(ctx.scopes, profile_id is None)
+    token, exp = id_tokens.mint(tenant, profile_id, ctx.settings.id_token_ttl_seconds, scopes)
     return render.data({"token": token, "exp": exp})
 
 
@@ -443,6 +491,8 @@ def _anonymous(request: Request) -> Ctx:
         raise Unauthenticated()
     if principal.profile_id is not None:
         raise Forbidden("Only anonymous ID tokens create profiles; use /profiles/me.")
+    if not scope_allows(principal.scopes, "create-profiles"):
+        raise Forbidden("This ID token does not carry the create-profiles scope.")
     return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
 
 

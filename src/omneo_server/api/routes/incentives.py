@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.api.routes.profiles import _find as find_profile
@@ -31,9 +31,8 @@ from omneo_server.domain.incentives.lots import LotKind
 from omneo_server.domain.inputs import Body
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX
-from omneo_server.wire import loads
 
-router = APIRouter()
+router = routing.router()
 PROFILE = "/profiles/{profile_id}"
 
 
@@ -86,10 +85,7 @@ def _mount_lots(kind: LotKind) -> None:
 
     async def extend_(request: Request, ctx: Ctx = Depends(update)) -> Response:
         # The JS SDK sends rewards.extend as query parameters; others send a JSON body.
-        try:
-            raw: Any = loads(await request.body()) if await request.body() else {}
-        except ValueError:
-            raise Invalid.field("body", "The body is not valid JSON.") from None
+        raw: Any = await request.json() if await request.body() else {}
         if not raw:
             raw = {k: v for k, v in request.query_params.items() if not k.startswith("ids")}
             raw["ids"] = request.query_params.getlist("ids[]") or request.query_params.getlist("ids")

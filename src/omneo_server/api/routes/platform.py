@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.db.tables import ApiToken, Setting, Tenant
@@ -14,13 +14,14 @@ from omneo_server.domain import access, config
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.query import paginate
 
-router = APIRouter()
+router = routing.router()
 
 
 @router.post("/auth/api-tokens", tags=["auth"], status_code=201)
 async def create_api_token(
     body: access.TokenIn, request: Request, ctx: Ctx = Depends(requires("create-api-tokens"))
 ) -> Response:
+    access.check_grantable(ctx.scopes, body.scopes)
     async with database(request).write() as session:
         row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
         return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
@@ -58,7 +59,9 @@ async def delegate(
     body: access.DelegateIn, request: Request, ctx: Ctx = Depends(requires("create-delegations"))
 ) -> Response:
     async with database(request).write() as session:
-        return render.data({"token": await access.create_delegate_token(session, ctx.tenant_id, body.client_handle)})
+        return render.data(
+            {"token": await access.create_delegate_token(session, ctx.tenant_id, body.client_handle, ctx.scopes)}
+        )
 
 
 @router.get("/settings/environment", tags=["settings"])

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.db import tables as t
@@ -37,7 +37,7 @@ from omneo_server.domain.query import paginate
 from omneo_server.jobs import queue
 from omneo_server.wire import format_timestamp
 
-router = APIRouter(prefix="/profiles", tags=["profiles"])
+router = routing.router(prefix="/profiles", tags=["profiles"])
 READ, CREATE, UPDATE, DELETE = (requires(f"{v}-profiles") for v in ("read", "create", "update", "delete"))
 P = "/{profile_id}"
 _CUSTOM_FILTER = re.compile(r"^filter\[custom_field\]\[([^\]]+)\]\[([^\]]+)\]$")
@@ -566,7 +566,7 @@ async def remove_tag(profile_id: str, handle: str, request: Request, ctx: Ctx = 
 
 # --- global identities -----------------------------------------------------------------------
 
-identities = APIRouter(prefix="/identities", tags=["identities"])
+identities = routing.router(prefix="/identities", tags=["identities"])
 
 
 @identities.get("")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.domain import crud
@@ -19,7 +19,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.reactions import actions, automations, context, reminders, triggers
 from omneo_server.domain.reactions.triggers import ActionIn, ActionUpdate
 
-router = APIRouter()
+router = routing.router()
 
 AUTOMATION_TAGS: list[str | Enum] = ["automations"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.api.routes.profiles import _find as find_profile
@@ -17,7 +17,7 @@ from omneo_server.domain.incentives import achievements as ach
 from omneo_server.domain.incentives import tiers
 from omneo_server.domain.inputs import Body
 
-router = APIRouter()
+router = routing.router()
 
 
 def _given(body: Body) -> dict[str, Any]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import Response
 
-from omneo_server.api import render
+from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query, mount
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.reactions import webhooks
 
-router = APIRouter()
+router = routing.router()
 
 
 @router.post("/webhooks", tags=["webhooks"], status_code=201, name="webhooks.create", summary="Create webhooks")
