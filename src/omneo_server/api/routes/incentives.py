@@ -39,12 +39,15 @@ PROFILE = "/profiles/{profile_id}"
 @asynccontextmanager
 async def _profile(request: Request, ctx: Ctx, profile_id: str, write: bool) -> AsyncIterator[tuple[AsyncSession, str]]:
     """A session and the id of the live profile the path names (by UUID, or by identity with
-    ``?identity[handle]=…``), found without loading the profile."""
+    ``?identity[handle]=…``), found without loading the profile. A write locks the profile before
+    anything of it is read (the one lock order: ``domain/locks.py``)."""
     db = database(request)
     async with db.write() if write else db.read() as session:
         found = await profiles.live_id(session, ctx, profile_id, request.query_params.get("identity[handle]"))
         if found is None:
             raise NotFound("Profile")
+        if write:
+            await ledger.lock_profile(session, ctx, found)
         yield session, found
 
 
@@ -213,7 +216,7 @@ async def claim_benefit(
     profile_id: str, body: b.ClaimIn, request: Request, ctx: Ctx = Depends(requires("claim-benefits"))
 ) -> Response:
     async with _profile(request, ctx, profile_id, True) as (session, pid):
-        profile = await ledger.lock_profile(session, ctx, pid)
+        profile = await ledger.lock_profile(session, ctx, pid)  # held already: answers the row
         return render.data(b.render(await b.claim(session, ctx, profile, body)), status_code=201)
 
 
@@ -307,7 +310,6 @@ async def redeem_credit(
     profile_id: str, key: str, body: CreditRedeemIn, request: Request, ctx: Ctx = Depends(requires("redeem-credits"))
 ) -> Response:
     async with _profile(request, ctx, profile_id, True) as (session, pid):
-        await ledger.lock_profile(session, ctx, pid)
         credit = await lots.get(session, ctx, lots.CREDITS, key, pid)
         wanted = r.RedemptionIn(**body.model_dump(), strategies=["credits"])
         redemption = await r.redeem(session, ctx, pid, wanted, only={"credit": [credit]})

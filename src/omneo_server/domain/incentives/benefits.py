@@ -161,6 +161,7 @@ async def issue(
 ) -> t.Benefit:
     """Give a profile a benefit from ``definition`` (published, not archived, not ended)."""
     await ledger.lock_profile(session, ctx, profile_id)
+    definition = await lock_definition(session, definition.id)  # its global counter changes
     now = clock.now()
     if not definition.is_published or definition.is_archived:
         raise Invalid.field("benefit_definition_id", f"The benefit definition {definition.handle} is not published.")

@@ -231,7 +231,7 @@ async def undo(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> None:
         for entry in (await session.execute(returns.order_by(t.LedgerEntry.id.desc()))).scalars():
             if left <= 0:
                 break
-            lot = await session.get(t.Point, entry.lot_id, with_for_update=True)
+            lot = await session.get(t.Point, entry.lot_id, with_for_update=True, populate_existing=True)
             assert lot is not None
             part = min(-entry.amount, left)
             await ledger.move(

@@ -20,13 +20,12 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import events
+from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
@@ -178,35 +177,9 @@ async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) ->
 profiles.RENDER_HOOKS.append(_profile_balances)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_locks(session: Session, _previous: Any) -> None:
-    """A rollback (a savepoint's too) releases the row locks taken since: lock again next time."""
-    session.info.pop("locked_profiles", None)
-
-
-async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str, live: bool = True) -> t.Profile:
-    """The live profile, row-locked for this transaction: every command that moves a profile's
-    incentives takes this lock first, so concurrent redemptions queue instead of overspending
-    (on SQLite the single writer already serialises them). ``live=False`` also finds a deleted
-    profile, for undoing what its transactions did."""
-    stmt = (
-        select(t.Profile)
-        .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id)
-        # FOR NO KEY UPDATE: excludes the other incentive commands, not the foreign-key checks of
-        # rows that merely reference the profile (a transaction insert), so those cannot deadlock.
-        .with_for_update(key_share=True)
-    )
-    locked: dict[str, t.Profile] = session.info.setdefault("locked_profiles", {})
-    profile = locked.get(profile_id)
-    if profile is None:
-        # Once per transaction: the lock is held until it ends (this also keeps the row in memory).
-        profile = (await session.execute(stmt)).scalar_one_or_none()
-        if profile is None:
-            raise NotFound("Profile")
-        locked[profile_id] = profile
-    if live and profile.deleted_at is not None:
-        raise NotFound("Profile")
-    return profile
+#: The profile lock every command moving a profile's incentives takes first (``domain/locks.py``).
+lock_profile = locks.lock_profile
+lock_profiles = locks.lock_profiles
 
 
 async def _issue_entry_id(session: AsyncSession, kind: str, lot_id: int) -> int | None:
@@ -389,19 +362,38 @@ async def expire_due(session: AsyncSession, ctx: Ctx, profile_id: str | None = N
     """Write ``expire`` entries for lots past their expiry that still hold value (one profile, or the
     whole tenant for the scheduler). Balances already leave expired lots out; this closes them."""
     now = clock.now()
-    count = 0
-    for kind in KINDS.values():
+
+    def due(kind: Kind) -> Any:
         table = kind.table
-        stmt = select(table).where(
+        return (
             table.tenant_id == ctx.tenant_id,
             table.is_void.is_(False),
             table.value_remaining > 0,
             table.expires_at.is_not(None),
             table.expires_at <= now,
         )
-        if profile_id is not None:
-            stmt = stmt.where(table.profile_id == profile_id)
-        for lot in (await session.execute(stmt.order_by(table.id).with_for_update())).scalars():
+
+    if profile_id is not None:
+        owners = [profile_id]
+    else:
+        found: set[str] = set()
+        for kind in KINDS.values():
+            found.update((await session.execute(select(kind.table.profile_id).where(*due(kind)).distinct())).scalars())
+        owners = sorted(found)
+    count = 0
+    for owner in owners:
+        # The one lock order: the profile, then its lots (a redemption may be spending them now).
+        await lock_profile(session, ctx, owner, live=False)
+        count += await _expire_lots(session, ctx, owner, due)
+    return count
+
+
+async def _expire_lots(session: AsyncSession, ctx: Ctx, profile_id: str, due: Any) -> int:
+    count = 0
+    for kind in KINDS.values():
+        table = kind.table
+        stmt = select(table).where(table.profile_id == profile_id, *due(kind)).order_by(table.id).with_for_update()
+        for lot in (await session.execute(stmt.execution_options(populate_existing=True))).scalars():
             expired = lot.value_remaining
             await move(session, ctx, lot, "expire", -expired, description="Expired.")
             events.record(

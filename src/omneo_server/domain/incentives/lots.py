@@ -429,6 +429,13 @@ async def update(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any, body:
     """Edit an issued lot: value changes become ``adjust`` entries, ``is_void`` voids it, a new
     ``profile_id`` reassigns it (when its definition allows)."""
     given = body.model_dump(exclude_unset=True)
+    new_owner = given.get("profile_id")
+    if new_owner and new_owner != lot.profile_id:
+        # Both owners, in id order, before anything is read (``lot`` is re-read by the lock).
+        try:
+            await ledger.lock_profiles(session, ctx, lot.profile_id, new_owner, live=False)
+        except NotFound:
+            raise Invalid.field("profile_id", "The selected profile id is invalid.") from None
     await ledger.lock_profile(session, ctx, lot.profile_id)
     if given.get("is_void"):
         await ledger.void(session, ctx, lot)
@@ -451,7 +458,6 @@ async def update(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any, body:
         if given["expires_at"] is not None and given["expires_at"] <= lot.issued_at:
             raise Invalid.field("expires_at", "The expires at must be a date after issued at.")
         lot.expires_at = given["expires_at"]
-    new_owner = given.get("profile_id")
     if new_owner and new_owner != lot.profile_id:
         await _reassign(session, ctx, kind, lot, new_owner)
     for name in ("description", "name", "recipient_first_name", "recipient_email", "message", "meta"):
@@ -468,7 +474,7 @@ async def _reassign(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any, pr
     if not lot.definition.is_reassignable:
         raise Invalid.field("profile_id", f"The {kind.label.lower()} definition does not allow reassignment.")
     try:
-        await ledger.lock_profile(session, ctx, profile_id)
+        await ledger.lock_profile(session, ctx, profile_id)  # locked already, in order, by ``update``
     except NotFound:
         raise Invalid.field("profile_id", "The selected profile id is invalid.") from None
     remaining = lot.value_remaining
@@ -535,8 +541,8 @@ async def extend(session: AsyncSession, ctx: Ctx, kind: LotKind, body: ExtendIn)
 
 async def move_to(session: AsyncSession, ctx: Ctx, loser_id: str, winner_id: str) -> None:
     """On a profile merge the loser's incentives, redemptions and ledger become the winner's: the
-    rows keep their history (the customer is one person), only the owner changes."""
-    await ledger.lock_profile(session, ctx, winner_id)
+    rows keep their history (the customer is one person), only the owner changes. The merge has
+    locked both profiles."""
     for table in (t.Reward, t.Point, t.Credit, t.Benefit, t.Redemption, t.LedgerEntry):
         await session.execute(
             sa_update(table)

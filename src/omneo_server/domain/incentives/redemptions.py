@@ -203,7 +203,8 @@ async def _benefit_for(session: AsyncSession, ctx: Ctx, profile_id: str, pick: B
             .where(t.BenefitDefinition.handle == pick.handle, ledger.redeemable_benefit(clock.now()))
             .order_by(t.Benefit.expires_at.is_(None), t.Benefit.expires_at, t.Benefit.id)
         )
-    benefit = (await session.execute(stmt.limit(1).with_for_update())).scalars().first()
+    locked = stmt.limit(1).with_for_update().execution_options(populate_existing=True)
+    benefit = (await session.execute(locked)).scalars().first()
     if benefit is None:
         raise Invalid.field(field, "The profile holds no such redeemable benefit.")
     return benefit
@@ -395,7 +396,7 @@ async def _give_back(
             count = min(item.count - done_count, benefit_counts.get(item.item_id) or item.count - done_count)
             if count <= 0:
                 continue
-            benefit = await session.get(t.Benefit, item.item_id)
+            benefit = await session.get(t.Benefit, item.item_id, with_for_update=True, populate_existing=True)
             assert benefit is not None
             await benefits.give_back(session, ctx, benefit, count, child.id, how)
             child.items.append(
@@ -416,7 +417,7 @@ async def _give_back(
             value = min(value, left)
         if value <= 0:
             continue
-        lot = await session.get(TABLES[item.type], item.item_id, with_for_update=True)
+        lot = await session.get(TABLES[item.type], item.item_id, with_for_update=True, populate_existing=True)
         assert lot is not None
         units = value if item.points is None else q(item.points * value / item.value)
         await ledger.move(session, ctx, lot, how, units, redemption_id=child.id, description=f"Redemption {how}.")
@@ -444,6 +445,7 @@ async def _give_back(
 
 async def reverse(session: AsyncSession, ctx: Ctx, parent: t.Redemption) -> t.Redemption:
     """Undo a redemption whole, within :data:`REVERSAL_WINDOW` of its creation."""
+    await ledger.lock_profile(session, ctx, parent.profile_id)  # re-reads ``parent``
     if parent.type != "redeem":
         raise Invalid.field("redemption_id", "Only a redemption can be reversed, not a return or reversal.")
     if parent.reversed_at is not None:
@@ -459,6 +461,7 @@ async def reverse(session: AsyncSession, ctx: Ctx, parent: t.Redemption) -> t.Re
 async def give_back(session: AsyncSession, ctx: Ctx, parent: t.Redemption, body: ReturnIn) -> t.Redemption:
     """Return value of a redemption after a product return: up to ``amount`` (else all that is left)
     of the strategies' kinds, plus the benefits named."""
+    await ledger.lock_profile(session, ctx, parent.profile_id)  # re-reads ``parent``
     if parent.type != "redeem" or parent.reversed_at is not None:
         raise Invalid.field("redemption_id", f"The redemption {parent.id} cannot be returned.")
     kinds = None if not body.strategies else {k.name for s in body.strategies for k in STRATEGY_KINDS[s]}
@@ -473,6 +476,7 @@ async def give_back(session: AsyncSession, ctx: Ctx, parent: t.Redemption, body:
 
 
 async def benefit_return(session: AsyncSession, ctx: Ctx, parent: t.Redemption, count: int | None) -> t.Redemption:
+    await ledger.lock_profile(session, ctx, parent.profile_id)  # re-reads ``parent``
     if parent.type != "redeem" or parent.reversed_at is not None:
         raise Invalid.field("redemption_id", f"The redemption {parent.id} cannot be returned.")
     benefit_ids = [item.item_id for item in parent.items if item.type == "benefit"]

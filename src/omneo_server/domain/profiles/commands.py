@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import events
+from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.custom_fields import set_custom
 from omneo_server.domain.errors import Invalid, NotFound
@@ -550,6 +551,9 @@ async def merge(session: AsyncSession, ctx: Ctx, winner_id: str, loser_id: str) 
     the winner; the winner's scalar fields win and the loser fills the gaps; the loser is deleted."""
     if winner_id == loser_id:
         raise Invalid.field("source_profile_id", "A profile cannot be merged into itself.")
+    with suppress(NotFound):  # an unknown one is answered by ``get`` below, naming which
+        # Both, in id order, before anything of them is read: their incentives move.
+        await locks.lock_profiles(session, ctx, winner_id, loser_id, live=False)
     winner = await get(session, ctx, winner_id)
     loser = await get(session, ctx, loser_id)
     for name in SCALARS:
