@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 import uvicorn
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from omneo_server import clock
@@ -32,8 +32,12 @@ from omneo_server.db.engine import Database
 from omneo_server.db.tables import OutboxEvent
 from omneo_server.domain import access
 from omneo_server.domain.incentives import ledger
-from omneo_server.jobs import worker
+from omneo_server.jobs import outbound, worker
 from omneo_server.settings import Settings
+
+# One key for the whole run, set before anything encrypts: the test server, direct domain calls and
+# the subprocesses tests start (they inherit os.environ) all read the same signing secrets.
+os.environ.setdefault("OMNEO_SECRET_KEY", Fernet.generate_key().decode())
 
 T = TypeVar("T")
 
@@ -84,7 +88,17 @@ class Server:
 def server(database_url: str) -> Iterator[Server]:
     migrate.upgrade(database_url)
     # No background worker: tests run the worker's passes themselves (``TenantInfo.work``).
-    settings = Settings(database_url=database_url, max_body_bytes=64 * 1024, worker=False)
+    # Rate limits off: the whole suite calls from one address (tests/server/test_rate_limits.py
+    # runs its own app with them on).
+    settings = Settings(
+        database_url=database_url,
+        max_body_bytes=64 * 1024,
+        worker=False,
+        webhook_allow_networks="127.0.0.0/8",
+        rate_limit_auth_failures="",
+        rate_limit_token_minting="",
+        rate_limit_anonymous="",
+    )
     app = create_app(settings)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -140,7 +154,7 @@ class TenantInfo:
 
         async def work() -> dict[str, int]:
             totals: dict[str, int] = {}
-            async with httpx.AsyncClient() as http:
+            async with outbound.client(self.server.settings) as http:
                 for _ in range(passes):
                     counts = await worker.run_once(self.server.db, self.server.settings, http, [self.id])
                     totals = {k: totals.get(k, 0) + v for k, v in counts.items()}

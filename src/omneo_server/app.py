@@ -23,8 +23,9 @@ from omneo_server.api.routes import (
     webhooks,
 )
 from omneo_server.api.routes import id as id_api
+from omneo_server.api.throttle import Throttle
 from omneo_server.db.engine import Database
-from omneo_server.jobs import worker
+from omneo_server.jobs import outbound, worker
 from omneo_server.settings import Settings, load_settings
 
 API_PREFIX = "/api/v3"
@@ -32,6 +33,7 @@ API_PREFIX = "/api/v3"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    outbound.policy(settings)  # a malformed OMNEO_WEBHOOK_ALLOW_NETWORKS stops the start, not a request
     db = Database(settings.database_url)
 
     @asynccontextmanager
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.throttle = Throttle(settings)
     errors.install(app)
     app.add_middleware(errors.RequestGuard, limit=settings.max_body_bytes)
     app.add_middleware(id_api.IdGateway, body_limit=settings.max_body_bytes)  # /id/api/v1 → admin routes

@@ -16,6 +16,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from omneo_server.db import migrate as migrations
+from omneo_server.db import secretbox
 from omneo_server.db.engine import Database
 from omneo_server.db.tables import Tenant
 from omneo_server.domain import access
@@ -31,16 +32,29 @@ app = typer.Typer(
 )
 tenants = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 tokens = typer.Typer(help="Manage admin API tokens.", no_args_is_help=True)
+secrets = typer.Typer(help="Manage the keys that encrypt signing secrets at rest.", no_args_is_help=True)
 app.add_typer(tenants, name="tenants")
 app.add_typer(tokens, name="tokens")
+app.add_typer(secrets, name="secrets")
 err = Console(stderr=True)
 T = TypeVar("T")
+
+
+def _migrate(url: str) -> None:
+    """Resolve the secret key (a bad one fails here, not on the first request that needs it), then
+    bring the database to the newest schema."""
+    try:
+        secretbox.box()
+        migrations.upgrade(url)
+    except secretbox.SecretKeyError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` against the (migrated) database, answering domain errors on stderr."""
     url = load_settings().database_url
-    migrations.upgrade(url)
+    _migrate(url)
 
     async def run() -> T:
         db = Database(url)
@@ -53,6 +67,9 @@ def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
         return asyncio.run(run())
     except DomainError as exc:
         err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    except secretbox.SecretKeyError as exc:
+        err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
 
 
@@ -69,7 +86,7 @@ async def _first_run(db: Database, handle: str) -> str | None:
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema (Alembic upgrade head)."""
-    migrations.upgrade(load_settings().database_url)
+    _migrate(load_settings().database_url)
     err.print("Database is up to date.")
 
 
@@ -104,7 +121,7 @@ def run_worker(
     from omneo_server.jobs import worker
 
     settings = load_settings()
-    migrations.upgrade(settings.database_url)
+    _migrate(settings.database_url)
 
     async def run() -> None:
         db = Database(settings.database_url)
@@ -153,6 +170,26 @@ def create_token(
 
     plaintext = _with_db(work)
     print(plaintext)
+
+
+@secrets.command("new-key")
+def new_secret_key() -> None:
+    """Print a fresh key for OMNEO_SECRET_KEY."""
+    print(secretbox.new_key())
+
+
+@secrets.command("rotate")
+def rotate_secrets() -> None:
+    """Re-encrypt every stored secret with the first key of OMNEO_SECRET_KEY. To rotate: make a key
+    with ``secrets new-key``, set ``OMNEO_SECRET_KEY=new,old`` everywhere, run this, then drop ``old``."""
+
+    async def work(db: Database) -> int:
+        async with db.write() as session:
+            connection = await session.connection()
+            return await connection.run_sync(lambda sync: secretbox.rotate_all(sync))
+
+    rewritten = _with_db(work)
+    print(f"Re-encrypted {rewritten} secret(s) with the first key of OMNEO_SECRET_KEY.")
 
 
 @app.command()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -89,6 +90,22 @@ def api_processes(database_url: str, count: int = 2, **env: str) -> Iterator[lis
             for process, base in zip(started, bases, strict=True):
                 wait_ready(process, base)
             yield [f"{base}/api/v3" for base in bases]
+        finally:
+            for process in started:
+                process.stop()
+
+
+@contextmanager
+def worker_processes(tenant: Any, count: int = 2, **env: str) -> Iterator[None]:
+    """``count`` ``omneo-server worker`` processes for ``tenant`` on its database."""
+    started: list[Started] = []
+    with tempfile.TemporaryDirectory(prefix="omneo-worker-") as logs:
+        try:
+            for n in range(count):
+                command = [sys.executable, "-m", "omneo_server.cli", "worker", "--tenant", tenant.handle]
+                environment = server_env(tenant.server.db.url, **env)
+                started.append(Started(command, environment, Path(logs) / f"worker-{n}.log"))
+            yield
         finally:
             for process in started:
                 process.stop()

@@ -21,7 +21,8 @@ class Received:
 @dataclass
 class Receiver:
     """Answers each POST with the next step of ``script`` (the last one repeats): an HTTP status,
-    ``("sleep", seconds)`` (hang, then 200) or ``"close"`` (drop the connection unanswered)."""
+    ``("sleep", seconds)`` (hang, then 200), ``("answer", status, body bytes)`` or ``"close"`` (drop
+    the connection unanswered)."""
 
     script: list[Any] = field(default_factory=lambda: [200])
     received: list[Received] = field(default_factory=list)
@@ -53,10 +54,12 @@ def serving(state: Receiver) -> Iterator[Receiver]:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            if isinstance(step, tuple):
+            payload = b'{"ok": true}'
+            if isinstance(step, tuple) and step[0] == "answer":
+                step, payload = step[1], step[2]
+            elif isinstance(step, tuple):
                 time.sleep(step[1])
                 step = 200
-            payload = b'{"ok": true}'
             self.send_response(step)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

@@ -3,11 +3,6 @@ Every event acts on its trigger exactly once, and reaches its webhook at least o
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,53 +14,16 @@ import pytest
 from omneo import Omneo
 from omneo_server.db import tables as t
 from tests.conftest import TenantInfo
+from tests.e2e.processes import api_processes, worker_processes
 from tests.e2e.receivers import Receiver, wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def processes(tenant: TenantInfo) -> Iterator[list[str]]:
     """Two API processes (no in-process worker) and two ``omneo-server worker`` processes."""
-    env = {
-        **os.environ,
-        "OMNEO_DATABASE_URL": tenant.server.db.url,
-        "OMNEO_WORKER": "0",
-        "OMNEO_WORKER_IDLE_SECONDS": "0.2",
-    }
-    ports = [_free_port(), _free_port()]
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        for port in ports:
-            command = [sys.executable, "-m", "uvicorn", "--factory", "omneo_server.app:create_app"]
-            command += ["--port", str(port), "--log-level", "warning"]
-            started.append(subprocess.Popen(command, env=env))
-        for _ in range(2):
-            command = [sys.executable, "-m", "omneo_server.cli", "worker", "--tenant", tenant.handle]
-            started.append(subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL))
-        urls = [f"http://127.0.0.1:{port}/api/v3" for port in ports]
-        for url in urls:
-            wait_until(lambda url=url: _answers(url), 30)
+    env = {"OMNEO_WORKER_IDLE_SECONDS": "0.2", "OMNEO_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8"}  # the receiver
+    with api_processes(tenant.server.db.url, 2, **env) as urls, worker_processes(tenant, 2, **env):
         yield urls
-    finally:
-        for process in started:
-            process.send_signal(signal.SIGTERM)
-        for process in started:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url.removesuffix('/api/v3')}/api/health", timeout=1).status_code in (200, 401)
-    except httpx.HTTPError:
-        return False
 
 
 def test_two_apis_and_two_workers_act_once_and_deliver_every_event(

@@ -10,12 +10,10 @@ import signal
 import subprocess
 import sys
 
-import httpx
-
 from omneo import Omneo
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
-from omneo_server.jobs import worker
+from omneo_server.jobs import outbound, worker
 from tests.conftest import TenantInfo
 from tests.e2e.receivers import Receiver, wait_until
 
@@ -62,7 +60,7 @@ async def test_two_workers_act_on_every_event_exactly_once(
     async def one_worker() -> None:
         db = Database(url)
         try:
-            async with httpx.AsyncClient() as http:
+            async with outbound.client(settings) as http:
                 for _ in range(30):
                     counts = await worker.run_once(db, settings, http, [tenant.id])
                     if not any(counts.values()):
@@ -84,6 +82,7 @@ def _start_worker(tenant: TenantInfo) -> subprocess.Popen[bytes]:
         "OMNEO_WORKER_IDLE_SECONDS": "0.2",
         "OMNEO_DELIVERY_TIMEOUT": "5",
         "OMNEO_DELIVERY_LEASE_SECONDS": "2",
+        "OMNEO_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",  # the receiver
     }
     command = [sys.executable, "-m", "omneo_server.cli", "worker", "--tenant", tenant.handle]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

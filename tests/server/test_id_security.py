@@ -299,14 +299,14 @@ def test_anonymous_tokens_only_create_or_upsert(api: Api, tenant: TenantInfo, pe
             assert response.status_code == 404, (method, template, response.status_code)
         for method, url in [("GET", "/profiles"), ("GET", f"/profiles/{b['id']}"), ("PUT", "/profiles")]:
             assert http.request(method, url, json={}).status_code in (404, 405)
-        # an upsert on a known email touches comms only and shows nothing but the id and comms
+        # an upsert on a known email fills unset comms only and answers only what was sent
         response = http.post(
             "/profiles",
             json={"email": "victim@example.com", "first_name": "Changed", "comms_attributes": {"email_promo": True}},
         )
         assert response.status_code == 200, response.text
-        assert set(response.json()["data"]) == {"id", "attributes"}
-        assert "Victoria" not in response.text
+        assert set(response.json()["data"]) == {"email", "mobile_phone", "attributes"}
+        assert "Victoria" not in response.text and b["id"] not in response.text
         for smuggled in ({"identities": [{"handle": "pos", "identifier": "NEW"}]}, {"statuses": ["vip"]}):
             response = http.post("/profiles", json={"email": "new@example.com", **smuggled})
             assert response.status_code == 422
@@ -317,6 +317,38 @@ def test_anonymous_tokens_only_create_or_upsert(api: Api, tenant: TenantInfo, pe
     # a profile token may not use the sign-up route
     with id_client(tenant, mint(tenant, id=people["a"]["id"])["token"]) as http:
         assert http.post("/profiles", json={"email": "x@example.com"}).status_code == 403
+
+
+def test_an_anonymous_upsert_reveals_nothing_and_overwrites_nothing(api: Api, tenant: TenantInfo) -> None:
+    """The attack: ``POST /id/api/v1/profiles {"email": <someone else's>}`` answered that person's id
+    and comms record, and overwrote their comms (so a stranger could unsubscribe them)."""
+    owner = api.ok(
+        "POST",
+        "/profiles",
+        json={
+            "email": "owner@example.com",
+            "first_name": "Olive",
+            "comms_attributes": {"email_promo": False, "sms_promo": True, "email_verification": "sent"},
+        },
+    )
+    before = api.ok("GET", f"/profiles/{owner['id']}/attributes/comms")
+    sent = {
+        "email_promo": True,  # the owner opted out: stays out
+        "sms_promo": False,  # the owner opted in: no stranger unsubscribes them
+        "push_promo": True,  # never set: a sign-up may fill it
+        "email_verification": "verified",  # proven, never claimed
+    }
+    with id_client(tenant, mint(tenant)["token"]) as http:
+        answer = http.post(
+            "/profiles", json={"email": "OWNER@example.com", "first_name": "X", "comms_attributes": sent}
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"] == {"email": "OWNER@example.com", "mobile_phone": None, "attributes": {"comms": sent}}
+    after = api.ok("GET", f"/profiles/{owner['id']}/attributes/comms")
+    assert (after["email_promo"], after["sms_promo"], after["push_promo"]) == (False, True, True)
+    assert after["email_verification"] == before["email_verification"] == "sent"
+    assert api.ok("GET", f"/profiles/{owner['id']}")["first_name"] == "Olive"
+    assert tenant.events("profile.signed_up") == ["profile.signed_up"]
 
 
 def test_bad_tokens_are_401(

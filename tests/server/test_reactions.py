@@ -686,9 +686,7 @@ def test_the_sdk_namespaces(tenant: TenantInfo) -> None:
 
 def test_through_the_worker(api: Api, tenant: TenantInfo) -> None:
     """The worker's pass dispatches the outbox to ``event_context`` + ``react`` in one transaction."""
-    import httpx
-
-    from omneo_server.jobs import worker
+    from omneo_server.jobs import outbound, worker
 
     reward_definition(api)
     trigger = spend_trigger(api, 100)
@@ -696,7 +694,7 @@ def test_through_the_worker(api: Api, tenant: TenantInfo) -> None:
     sale(api, jane, "150.00")
 
     async def work() -> None:
-        async with httpx.AsyncClient() as client:
+        async with outbound.client(tenant.server.settings) as client:
             await worker.run_once(tenant.server.db, ctx_of(tenant).settings, client)
 
     tenant.server.run(work())

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from omneo_server.api.throttle import Throttle, client_address
 from omneo_server.db.engine import Database
-from omneo_server.domain.access import authenticate, credentials, hash_token, scope_allows
+from omneo_server.domain.access import Credential, authenticate, credentials, hash_token, scope_allows
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Forbidden, Unauthenticated
 from omneo_server.settings import Settings
@@ -24,12 +25,36 @@ def settings(request: Request) -> Settings:
     return value
 
 
-def bearer(request: Request) -> str:
+def throttle(request: Request) -> Throttle:
+    value: Throttle = request.app.state.throttle
+    return value
+
+
+def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated()
+        return None
     return token.strip()
+
+
+async def authenticated(request: Request) -> Credential:
+    """The admin token's credential. A token verified lately is answered from the cache; any other
+    attempt counts against the caller's address, which is refused (429) once it has failed too often."""
+    token = bearer(request)
+    credential = credentials.get(hash_token(token)) if token is not None else None
+    if credential is not None:
+        return credential
+    limits, address = throttle(request), client_address(request.scope)
+    await limits.check_auth(address)
+    try:
+        if token is None:
+            raise Unauthenticated()
+        async with database(request).read() as session:
+            return await authenticate(session, token)
+    except Unauthenticated:
+        await limits.auth_failed(address)
+        raise
 
 
 #: Request-scope key under which the ID gateway (``api/routes/id.py``) puts a verified ID token's
@@ -71,11 +96,7 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
             if not scope_allows(principal.scopes, scope):
                 raise Forbidden(f"This ID token does not carry the {scope} scope.")
             return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
-        token = bearer(request)
-        credential = credentials.get(hash_token(token))
-        if credential is None:
-            async with database(request).read() as session:
-                credential = await authenticate(session, token)
+        credential = await authenticated(request)
         if scope is not None and not scope_allows(credential.scopes, scope):
             raise Forbidden(f"This token lacks the {scope} scope.")
         return Ctx(credential.tenant_id, settings(request), credential.token_id, credential.scopes)

@@ -63,7 +63,13 @@ def _validation(_request: Request, exc: Exception) -> JSON:
 
 def _domain(_request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, DomainError)
-    return error(exc.status, exc.message, exc.errors)
+    return domain_error(exc)
+
+
+def domain_error(exc: DomainError) -> JSON:
+    retry_after = getattr(exc, "retry_after", None)  # a 429 says when to come back
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return error(exc.status, exc.message, exc.errors, headers)
 
 
 def _http(request: Request, exc: Exception) -> JSON:

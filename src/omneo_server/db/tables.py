@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omneo_server import clock
 from omneo_server.db.base import Base, TenantScoped, Timestamps
+from omneo_server.db.secretbox import EncryptedText
 
 
 def new_uuid() -> str:
@@ -36,8 +37,8 @@ class Tenant(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
-    #: Secret for signing this tenant's ID tokens.
-    signing_key: Mapped[str] = mapped_column(String(128))
+    #: Secret for signing this tenant's ID tokens (encrypted at rest).
+    signing_key: Mapped[str] = mapped_column(EncryptedText)
 
 
 class ApiToken(TenantScoped, Base):
@@ -1153,8 +1154,8 @@ class Webhook(TenantScoped, Base):
     queue: Mapped[str | None] = mapped_column(String(10), default="default")
     condition: Mapped[Any] = mapped_column(JSON, nullable=True)
     extra_data_template: Mapped[str | None] = mapped_column(Text)
-    #: Signing secret (Standard Webhooks ``whsec_…``); the hosted-style HMAC uses it too.
-    secret: Mapped[str | None] = mapped_column(String(128))
+    #: Signing secret (Standard Webhooks ``whsec_…``); the hosted-style HMAC uses it too. Encrypted at rest.
+    secret: Mapped[str | None] = mapped_column(EncryptedText)
     #: Deliveries that failed in a row; reaching the limit disables the webhook.
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,7 +7,7 @@ command appending its ``{event}.created|updated|deleted`` event to the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -60,6 +60,9 @@ class Resource:
     render: Renderer = render_columns
     #: Turns validated input into column values; sees the existing row on update.
     prepare: Callable[[dict[str, Any], Row], dict[str, Any]] = lambda data, _row: data
+    #: Checks that need the caller's context (its settings) or I/O, run after ``prepare`` on create
+    #: and update; raises (e.g. :class:`Invalid`) to refuse the write.
+    check: Callable[[Ctx, dict[str, Any]], Awaitable[None]] | None = None
     label: str = "Resource"
 
     def key_column(self) -> Any:
@@ -141,6 +144,8 @@ def _assign(res: Resource, row: Row, data: Mapping[str, Any]) -> None:
 
 async def create_row(session: AsyncSession, ctx: Ctx, res: Resource, data: dict[str, Any]) -> Row:
     data = res.prepare(data, None)
+    if res.check is not None:
+        await res.check(ctx, data)
     await check_unique(session, ctx, res, data)
     row: Any = res.table(tenant_id=ctx.tenant_id)
     _assign(res, row, data)
@@ -158,6 +163,8 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
             if wire in data and data[wire] is None and not _nullable(info.annotation):
                 raise Invalid.field(wire, f"The {wire} field cannot be null.")
     data = res.prepare(data, row)
+    if res.check is not None:
+        await res.check(ctx, data)
     if res.unique:
         merged = {**res.render(row), **data}
         await check_unique(session, ctx, res, merged, exclude=row)

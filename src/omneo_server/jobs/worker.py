@@ -27,7 +27,7 @@ from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
 from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
-from omneo_server.jobs import queue, scheduler
+from omneo_server.jobs import outbound, queue, scheduler
 from omneo_server.settings import Settings
 
 log = logging.getLogger("omneo_server.worker")
@@ -146,8 +146,10 @@ async def run_once(
 
 
 async def run(db: Database, settings: Settings, stop: asyncio.Event, tenants: Sequence[int] | None = None) -> None:
-    """Loop until ``stop`` is set, sleeping ``worker_idle_seconds`` when a pass found nothing."""
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+    """Loop until ``stop`` is set, sleeping ``worker_idle_seconds`` when a pass found nothing.
+    Deliveries go through the guarded outbound client (a wrong ``OMNEO_WEBHOOK_ALLOW_NETWORKS``
+    raises here, before the loop starts)."""
+    async with outbound.client(settings) as client:
         while not stop.is_set():
             try:
                 counts = await run_once(db, settings, client, tenants)

@@ -25,18 +25,18 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omneo_server.api import render, routing
-from omneo_server.api.deps import ID_PRINCIPAL, IdPrincipal, database, id_principal, requires, settings
-from omneo_server.api.errors import bad_body, error
+from omneo_server.api.deps import ID_PRINCIPAL, IdPrincipal, database, id_principal, requires, settings, throttle
+from omneo_server.api.errors import bad_body, domain_error, error
 from omneo_server.api.routing import PARSED_BODY
+from omneo_server.api.throttle import Throttle, client_address
 from omneo_server.db.engine import Database
 from omneo_server.domain import id_tokens
 from omneo_server.domain.access import scope_allows
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from omneo_server.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from omneo_server.domain.inputs import Body
 from omneo_server.domain.profiles import commands as cmd
 from omneo_server.domain.profiles import schemas as s
-from omneo_server.domain.profiles.render import render_comms
 from omneo_server.wire import BodyError, parse_body
 
 PREFIX = "/id/api/v1"
@@ -320,13 +320,22 @@ class IdGateway:
         route = path[len(PREFIX) :].rstrip("/")
         method: str = scope["method"]
         db: Database = scope["app"].state.db
+        limits: Throttle = scope["app"].state.throttle
+        address = client_address(scope)
         token = _bearer(scope)
         try:
-            if token is None:
-                raise Unauthenticated()
-            verified = await id_tokens.verify(db.read, token)
-        except Unauthenticated:
-            await error(401, "Unauthenticated.")(scope, receive, send)
+            await limits.check_auth(address)
+            try:
+                if token is None:
+                    raise Unauthenticated()
+                verified = await id_tokens.verify(db.read, token)
+            except Unauthenticated:
+                await limits.auth_failed(address)
+                raise
+            if verified.profile_id is None:
+                await limits.anonymous_request(address)
+        except DomainError as exc:  # 401, or 429 with Retry-After
+            await domain_error(exc)(scope, receive, send)
             return
 
         if route == "/profiles":
@@ -471,6 +480,7 @@ class TokenIn(Body):
 @router.post("/auth/token")
 async def auth_token(body: TokenIn, request: Request, ctx: Ctx = Depends(requires("create-id-tokens"))) -> Response:
     identifier = "" if body.id is None else str(body.id).strip()
+    await throttle(request).minting(str(ctx.actor))
     async with database(request).read() as session:
         profile_id: str | None = None
         if identifier and body.id_handle:
@@ -496,27 +506,14 @@ def _anonymous(request: Request) -> Ctx:
     return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
 
 
-def _comms_only(body: s.ProfileFields) -> s.ProfileFields:
-    given = body.model_dump(exclude_unset=True)
-    comms: dict[str, Any] = {}
-    if given.get("comms_attributes") is not None:
-        comms["comms_attributes"] = given["comms_attributes"]
-    attributes = given.get("attributes") or {}
-    if isinstance(attributes.get("comms"), dict):
-        comms["attributes"] = {"comms": attributes["comms"]}
-    return s.ProfileFields.model_validate(comms)
-
-
 @router.post("/profiles", status_code=201)
 async def anonymous_profile(body: s.ProfileFields, request: Request, ctx: Ctx = Depends(_anonymous)) -> Response:
-    """Sign-up with an anonymous token: a live profile with this email or mobile only has its comms
-    attributes updated (and answers just its id and comms, 200); otherwise a profile is created (201)."""
+    """Sign-up with an anonymous token: a new profile answers 201 in full. When a live profile already
+    has this email or mobile, only the comms its owner never set are filled in, and the answer (200)
+    echoes what was sent: nothing stored is revealed, nothing the owner chose is overwritten."""
     async with database(request).write() as session:
-        existing = await cmd.find_contact(session, ctx, body.email, body.mobile_phone)
-        if existing is not None:
-            profile = await cmd.update(session, ctx, existing, _comms_only(body))
-            return render.data({"id": profile.id, "attributes": {"comms": render_comms(profile)}})
-        if not body.email:
-            raise Invalid.field("email", "The email field is required.")
-        profile = await cmd.create(session, ctx, body)
-        return render.data(await cmd.render(session, ctx, profile), status_code=201)
+        created = await cmd.sign_up(session, ctx, body)
+        if created is not None:
+            return render.data(await cmd.render(session, ctx, created), status_code=201)
+    sent = {"email": body.email, "mobile_phone": body.mobile_phone, "attributes": {"comms": cmd.sent_comms(body)}}
+    return render.data(sent)

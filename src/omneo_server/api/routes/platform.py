@@ -7,7 +7,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from omneo_server.api import render, routing
-from omneo_server.api.deps import database, requires
+from omneo_server.api.deps import database, requires, throttle
 from omneo_server.api.resources import list_query, mount
 from omneo_server.db.tables import ApiToken, Setting, Tenant
 from omneo_server.domain import access, config
@@ -22,6 +22,7 @@ async def create_api_token(
     body: access.TokenIn, request: Request, ctx: Ctx = Depends(requires("create-api-tokens"))
 ) -> Response:
     access.check_grantable(ctx.scopes, body.scopes)
+    await throttle(request).minting(str(ctx.actor))
     async with database(request).write() as session:
         row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
         return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
@@ -58,6 +59,7 @@ async def verify_token(request: Request, ctx: Ctx = Depends(requires(None))) -> 
 async def delegate(
     body: access.DelegateIn, request: Request, ctx: Ctx = Depends(requires("create-delegations"))
 ) -> Response:
+    await throttle(request).minting(str(ctx.actor))
     async with database(request).write() as session:
         return render.data(
             {"token": await access.create_delegate_token(session, ctx.tenant_id, body.client_handle, ctx.scopes)}

@@ -399,12 +399,10 @@ async def _apply(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: s.Pr
             await add_identity(session, ctx, profile, identity)
     for address in body.addresses or []:
         add_address(ctx, profile, address)
-    comms = dict(given.get("comms_attributes") or {})
-    attributes = given.get("attributes") or {}
-    if isinstance(attributes.get("comms"), dict):
-        comms.update(_validated(s.CommsIn, attributes["comms"], "attributes.comms"))
+    comms = sent_comms(body)
     if comms:
         update_comms(profile, comms)
+    attributes = given.get("attributes") or {}
     if isinstance(attributes.get("appearance"), dict):
         appearance = _validated(s.AppearanceIn, attributes["appearance"], "attributes.appearance")
         profile.appearance = {**(profile.appearance or {}), **appearance}
@@ -424,6 +422,46 @@ async def _apply(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: s.Pr
     await session.flush()
     for attr in body.custom_attributes or []:
         await set_custom(session, ctx, "profile", profile.id, attr.namespace, attr.handle, attr.type, attr.value)
+
+
+def sent_comms(body: s.ProfileFields) -> dict[str, Any]:
+    """The comms values a body sends, as ``comms_attributes`` and/or ``attributes.comms``."""
+    given = body.model_dump(exclude_unset=True)
+    comms = dict(given.get("comms_attributes") or {})
+    attributes = given.get("attributes") or {}
+    if isinstance(attributes.get("comms"), dict):
+        comms.update(_validated(s.CommsIn, attributes["comms"], "attributes.comms"))
+    return comms
+
+
+#: What an anonymous sign-up may fill in on a profile that exists: the flags and consent records
+#: the owner has never set. Never the verification states (proven, not claimed).
+SIGN_UP_FILLABLE = frozenset(
+    [f"{channel}_{topic}" for channel in s.CHANNELS for topic in s.TOPICS]
+    + ["email_consent_updated_at", "sms_consent_updated_at", "terms_accepted_at", "terms_accepted_version"]
+)
+
+
+async def sign_up(session: AsyncSession, ctx: Ctx, body: s.ProfileFields) -> t.Profile | None:
+    """An anonymous sign-up: a new profile (returned), or, when a live profile already has this email
+    or mobile, only the comms its owner never set are filled in (``None``: the caller learns nothing
+    stored). Either way ``profile.signed_up`` records what was asked for."""
+    sent = sent_comms(body)
+    existing = await find_contact(session, ctx, body.email, body.mobile_phone)
+    if existing is None:
+        if not body.email:
+            raise Invalid.field("email", "The email field is required.")
+        profile = await create(session, ctx, body)
+        filled = sorted(sent)
+    else:
+        stored = existing.comms or {}
+        fill = {k: v for k, v in sent.items() if k in SIGN_UP_FILLABLE and v is not None and stored.get(k) is None}
+        if fill:
+            await update(session, ctx, existing, s.ProfileFields.model_validate({"comms_attributes": fill}))
+        profile, filled = existing, sorted(fill)
+    payload = {"profile_id": profile.id, "existing": existing is not None, "comms": sent, "filled": filled}
+    events.record(session, ctx, "profile.signed_up", profile.id, payload)
+    return profile if existing is None else None
 
 
 def _validated(model: Any, raw: dict[str, Any], prefix: str) -> dict[str, Any]:

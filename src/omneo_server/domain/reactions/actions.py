@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import datalogic_py
-from pydantic import StringConstraints, ValidationError
+from pydantic import AfterValidator, StringConstraints, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,7 @@ from omneo_server.domain.inputs import Body, Handle, Name, Text, partial
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.profiles import schemas as profile_schemas
 from omneo_server.domain.reactions import templates
+from omneo_server.domain.reactions.webhooks import check_url, url_shape
 
 #: The type names of actions we do not run, with why (a 422 says so when one is written).
 REFUSED = {
@@ -454,7 +455,9 @@ async def execute(run: Run, action: t.Action) -> bool:
 
 # --- targets ---------------------------------------------------------------------------------------
 
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048)]
+#: The URL's text is checked here; where it leads needs the settings (``webhooks.check_url``) and is
+#: checked again on every delivery (``jobs.outbound``).
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048), AfterValidator(url_shape)]
 
 
 class TargetIn(Body):
@@ -496,6 +499,7 @@ TARGETS = Resource(
     search=(t.Target.name, t.Target.handle),
     unique=(("handle",),),
     prepare=_check_target,
+    check=check_url,
 )
 
 

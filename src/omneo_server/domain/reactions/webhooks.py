@@ -17,6 +17,11 @@ Every delivery is signed twice, so both kinds of receiver can check it:
 
 Target deliveries (rows with ``target_id``, created by ``target.send``) are signed the same way with
 the tenant's target secret, :func:`target_secret`.
+
+Receivers are tenants' URLs, so they are reached only through :mod:`omneo_server.jobs.outbound`: a
+URL must lead to a public address (or a network the operator allows) when it is written
+(:func:`check_url`) and when each delivery connects. What the log keeps of a failed attempt says no
+more than "could not be reached", whatever the reason, so the log cannot map a network's ports.
 """
 
 from __future__ import annotations
@@ -32,11 +37,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BeforeValidator, field_validator
 from pydantic import Field as Pyd
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook as StandardWebhook
@@ -47,9 +52,11 @@ from omneo_server.db.engine import Database, dialect_insert
 from omneo_server.domain import crud, events, jsonlogic
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
+from omneo_server.domain.errors import Invalid
 from omneo_server.domain.inputs import Body, Text, partial
 from omneo_server.domain.query import ListQuery, Page, apply, paginate
 from omneo_server.domain.reactions import templates
+from omneo_server.jobs import outbound
 from omneo_server.wire import dumps
 
 log = logging.getLogger(__name__)
@@ -68,13 +75,20 @@ BACKOFF_CAP = timedelta(hours=6)
 MAX_ATTEMPTS = 10
 #: Failed attempts in a row (across the webhook's deliveries) that disable the webhook.
 DISABLE_AFTER = 20
-#: How much of a receiver's answer is kept in the delivery log.
-RESPONSE_KEEP = 2000
+#: How much of a receiver's answer is kept in the delivery log, in bytes (UTF-8).
+RESPONSE_KEEP = 1024
 USER_AGENT = "omneo-webhooks/1"
 #: How ``last_error`` starts when the extra data could not be rendered (the event went without it).
 TEMPLATE_PROBLEM = "extra_data_template:"
 #: The event type of ``POST /webhooks/{id}/test`` deliveries.
 TEST_EVENT = "webhook.test"
+#: The one error of an attempt that got no answer, whatever the reason (refused, reset, unreachable,
+#: no such name, timed out…): distinct texts would let the log be used as a port scanner.
+UNREACHABLE = "The receiver could not be reached."
+#: An attempt the outbound guard stopped before connecting.
+NOT_ALLOWED = "The URL resolves to an address that is not allowed."
+#: An attempt whose URL the client could not use (written before URLs were checked).
+BAD_URL = "The URL is not valid."
 
 
 def new_secret() -> str:
@@ -122,11 +136,29 @@ class WebhookIn(Body):
 
     @field_validator("url")
     @classmethod
-    def http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError("The url must be an http or https URL.")
-        return value
+    def http_url(cls, value: str | None) -> str | None:
+        return None if value is None else url_shape(value)  # null: the update says it cannot be
+
+
+def url_shape(value: str) -> str:
+    """What a URL's text alone tells (http or https, no credentials, a well-formed host); where it
+    leads needs the settings and is checked by :func:`check_url`."""
+    try:
+        outbound.destination(value)
+    except outbound.UrlRefused as exc:
+        raise PydanticCustomError("url", str(exc)) from None
+    return value
+
+
+async def check_url(ctx: Ctx, data: dict[str, Any]) -> None:
+    """Refuse (422 on ``url``) a URL leading where outbound calls may not go under ``ctx``'s settings
+    (a webhook's or a target's, on create and update)."""
+    if data.get("url") is None:
+        return
+    try:
+        await outbound.check_url(data["url"], outbound.policy(ctx.settings))
+    except outbound.UrlRefused as exc:
+        raise Invalid.field("url", str(exc)) from None
 
 
 WebhookUpdate = partial(WebhookIn)
@@ -164,6 +196,7 @@ WEBHOOKS = Resource(
     unique=(("trigger", "url"),),
     render=render_webhook,
     prepare=_prepare,
+    check=check_url,
 )
 
 
@@ -459,13 +492,23 @@ async def send(job: Job, client: httpx.AsyncClient, timeout: float = DEFAULT_TIM
                 kept.extend(chunk)
                 if len(kept) >= RESPONSE_KEEP:
                     break
-            text = bytes(kept[:RESPONSE_KEEP]).decode("utf-8", errors="replace")
             error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-            return Outcome(response.status_code, error, elapsed(), text)
-    except httpx.TimeoutException as exc:
-        return Outcome(None, f"Timed out after {timeout:g} s ({type(exc).__name__}).", elapsed(), None)
-    except Exception as exc:  # connection refused or reset, bad URL, TLS...: all a failed attempt
-        return Outcome(None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, elapsed(), None)
+            return Outcome(response.status_code, error, elapsed(), excerpt(bytes(kept)))
+    except outbound.AddressRefused as exc:
+        log.warning("delivery %s not sent: %s", job.id, exc)
+        return Outcome(None, NOT_ALLOWED, elapsed(), None)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        return Outcome(None, BAD_URL, elapsed(), None)
+    except Exception as exc:  # refused, reset, unreachable, no such name, timed out, TLS...: all alike
+        log.info("delivery %s to %s failed: %r", job.id, job.url, exc)  # the detail is for the operator
+        return Outcome(None, UNREACHABLE, elapsed(), None)
+
+
+def excerpt(raw: bytes) -> str:
+    """At most :data:`RESPONSE_KEEP` bytes of a receiver's answer as storable text: undecodable bytes
+    and NULs (PostgreSQL text cannot hold them) become U+FFFD, and a character cut at the limit goes."""
+    text = raw[:RESPONSE_KEEP].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    return text.encode()[:RESPONSE_KEEP].decode("utf-8", errors="ignore")
 
 
 async def record(db: Database, job: Job, outcome: Outcome) -> None:
