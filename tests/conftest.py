@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,16 +60,25 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def fresh_database(sqlite_path: Path) -> Iterator[str]:
+    """An empty database of the kind the suite runs on (a throwaway PostgreSQL database, or a SQLite
+    file at ``sqlite_path``); yields its URL."""
     if os.environ.get("OMNEO_TEST_DATABASE") == "postgresql":
         name = f"omneo_test_{uuid.uuid4().hex[:12]}"
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        yield f"postgresql+asyncpg://{os.environ.get('OMNEO_TEST_PG', 'postgres@127.0.0.1:5432')}/{name}"
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        try:
+            yield f"postgresql+asyncpg://{os.environ.get('OMNEO_TEST_PG', 'postgres@127.0.0.1:5432')}/{name}"
+        finally:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
-        path: Path = tmp_path_factory.mktemp("db") / "omneo.db"
-        yield f"sqlite+aiosqlite:///{path}"
+        yield f"sqlite+aiosqlite:///{sqlite_path}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db") / "omneo.db") as url:
+        yield url
 
 
 @dataclass

@@ -96,7 +96,7 @@ def api_processes(database_url: str, count: int = 2, **env: str) -> Iterator[lis
 
 
 @contextmanager
-def worker_processes(tenant: Any, count: int = 2, **env: str) -> Iterator[None]:
+def worker_processes(tenant: Any, count: int = 2, **env: str) -> Iterator[list[Started]]:
     """``count`` ``omneo-server worker`` processes for ``tenant`` on its database."""
     started: list[Started] = []
     with tempfile.TemporaryDirectory(prefix="omneo-worker-") as logs:
@@ -105,7 +105,7 @@ def worker_processes(tenant: Any, count: int = 2, **env: str) -> Iterator[None]:
                 command = [sys.executable, "-m", "omneo_server.cli", "worker", "--tenant", tenant.handle]
                 environment = server_env(tenant.server.db.url, **env)
                 started.append(Started(command, environment, Path(logs) / f"worker-{n}.log"))
-            yield
+            yield started
         finally:
             for process in started:
                 process.stop()

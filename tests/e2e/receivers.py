@@ -87,10 +87,11 @@ def serving(state: Receiver) -> Iterator[Receiver]:
         server.server_close()
 
 
-def wait_until(condition: Callable[[], bool], seconds: float) -> None:
-    """Poll ``condition`` every 0.1 s; fail the test after ``seconds``."""
+def wait_until(condition: Callable[[], bool], seconds: float, context: Callable[[], str] | None = None) -> None:
+    """Poll ``condition`` every 0.1 s; fail the test after ``seconds``, with what ``context`` says
+    (what a process printed, say)."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {seconds} s")
+            raise AssertionError(f"not true within {seconds} s" + (f"; meanwhile:\n{context()}" if context else ""))
         time.sleep(0.1)

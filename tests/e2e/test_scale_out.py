@@ -67,7 +67,7 @@ def test_two_apis_and_two_workers_act_once_and_deliver_every_event(
         statuses = list(pool.map(sell, range(60)))
     assert statuses == [201] * 60
 
-    wait_until(lambda: tenant.count(t.Reward) >= 60 and len(set(receiver.ids)) >= 60, 90)
+    wait_until(lambda: tenant.count(t.Reward) >= 60 and len(set(receiver.ids)) >= 60, 180)
     time.sleep(1)  # anything left in flight would show up as a duplicate now
     assert tenant.count(t.Reward) == 60  # exactly once per event, across two workers
     assert len(set(receiver.ids)) == 60  # every event delivered (at least once)

@@ -5,16 +5,14 @@ the same id for receivers to dedupe on)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 
 from omneo import Omneo
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
 from omneo_server.jobs import outbound, worker
 from tests.conftest import TenantInfo
+from tests.e2e.processes import worker_processes
 from tests.e2e.receivers import Receiver, wait_until
 
 
@@ -75,17 +73,12 @@ async def test_two_workers_act_on_every_event_exactly_once(
     assert tenant.verify() == []
 
 
-def _start_worker(tenant: TenantInfo) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "OMNEO_DATABASE_URL": tenant.server.db.url,
-        "OMNEO_WORKER_IDLE_SECONDS": "0.2",
-        "OMNEO_DELIVERY_TIMEOUT": "5",
-        "OMNEO_DELIVERY_LEASE_SECONDS": "2",
-        "OMNEO_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",  # the receiver
-    }
-    command = [sys.executable, "-m", "omneo_server.cli", "worker", "--tenant", tenant.handle]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+WORKER_ENV = {
+    "OMNEO_WORKER_IDLE_SECONDS": "0.2",
+    "OMNEO_DELIVERY_TIMEOUT": "5",
+    "OMNEO_DELIVERY_LEASE_SECONDS": "2",
+    "OMNEO_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",  # the receiver
+}
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing(client: Omneo, tenant: TenantInfo, receiver: Receiver) -> None:
@@ -93,18 +86,17 @@ def test_a_worker_killed_mid_delivery_loses_nothing(client: Omneo, tenant: Tenan
     _programme(client, receiver.url)
     for n in range(3):
         client.profiles.create({"email": f"k{n}@example.com"})
-    first = _start_worker(tenant)
-    try:
-        wait_until(lambda: len(receiver.ids) >= 1, 30)  # the first delivery is in flight, the receiver hangs
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    second = _start_worker(tenant)
-    try:
-        wait_until(lambda: len(set(receiver.ids)) >= 3 and receiver.ids.count(receiver.ids[0]) >= 2, 60)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(20)
+    # Generous bounds: a worker process on a busy machine takes a while to import and start.
+    with worker_processes(tenant, 1, **WORKER_ENV) as [first]:
+        wait_until(lambda: len(receiver.ids) >= 1, 180, first.output)  # in flight, the receiver hangs
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait(10)
+
+    def all_delivered_the_first_twice() -> bool:
+        return len(set(receiver.ids)) >= 3 and receiver.ids.count(receiver.ids[0]) >= 2
+
+    with worker_processes(tenant, 1, **WORKER_ENV) as [second]:
+        wait_until(all_delivered_the_first_twice, 180, second.output)
     assert tenant.count(t.Reward) == 3  # effects once each, despite the kill
     assert len(set(receiver.ids)) == 3  # every event delivered; the interrupted one twice, same id
     assert tenant.verify() == []

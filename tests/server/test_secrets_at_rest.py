@@ -9,7 +9,6 @@ import hmac
 import logging
 import os
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from omneo_server.db.engine import Database
 from omneo_server.db.tables import Tenant, Webhook
 from omneo_server.domain import access
 from omneo_server.settings import Settings
-from tests.conftest import Server, TenantInfo, _pg_admin
+from tests.conftest import Server, TenantInfo, fresh_database
 from tests.e2e.receivers import Receiver, serving
 from tests.server.api import Api
 from tests.server.test_id_security import forge, id_client, mint, signing_key
@@ -217,13 +216,8 @@ def test_new_key_prints_a_usable_key() -> None:
 @pytest.fixture
 def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database of the kind the suite runs on."""
-    if os.environ.get("OMNEO_TEST_DATABASE") == "postgresql":
-        name = f"omneo_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        yield f"postgresql+asyncpg://{os.environ.get('OMNEO_TEST_PG', 'postgres@127.0.0.1:5432')}/{name}"
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    with fresh_database(tmp_path / "old.db") as url:
+        yield url
 
 
 def test_migration_encrypts_existing_plaintext_in_place(fresh_database_url: str) -> None:

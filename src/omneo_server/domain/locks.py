@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.util import identity_key
 
 from omneo_server.db import tables as t
@@ -66,15 +66,30 @@ async def lock_profiles(session: AsyncSession, ctx: Ctx, *profile_ids: str, live
     return [found[pid] for pid in profile_ids]
 
 
+#: The rows the profile lock guards: what a profile holds and has spent.
+GUARDED = (
+    t.Reward,
+    t.Point,
+    t.Credit,
+    t.Benefit,
+    t.Redemption,
+    t.TierPoint,
+    t.ProfileTier,
+    t.ProfileAchievement,
+    t.AchievementPoint,
+)
+
+
 async def _reread_loaded(session: AsyncSession, profile: t.Profile, profile_loaded_before: bool) -> None:
-    """Re-read the columns of every row of the profile (itself included) that the transaction loaded
-    before it held the lock (relationships stay as loaded: they are not what the lock protects)."""
+    """Re-read the columns of the profile and of every row the lock guards that the transaction
+    loaded before it held the lock (relationships stay as loaded: they are not what it guards)."""
     for obj in list(session.sync_session.identity_map.values()):
-        if obj is profile and not profile_loaded_before:
+        if obj is profile:
+            if not profile_loaded_before:
+                continue
+        elif not isinstance(obj, GUARDED) or obj.profile_id != profile.id:
             continue
-        if obj is not profile and getattr(obj, "profile_id", None) != profile.id:
-            continue
-        state = inspect(obj)
+        state: InstanceState[Any] = inspect(obj)
         if state.modified:
             raise RuntimeError(f"{type(obj).__name__} {state.identity} was changed before its profile was locked.")
         try:
