@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from omneo_server.api import errors
+from omneo_server.api.dispatch import IndexedRoutes
 from omneo_server.api.routes import (
     batches,
     catalogue,
@@ -72,20 +73,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(platform.router)
-    api.include_router(commerce.router)
-    api.include_router(profiles.router)
-    api.include_router(profiles.identities)
-    api.include_router(custom_fields.router)
-    api.include_router(catalogue.router)
-    api.include_router(catalogue.profile_interactions)
-    # Definitions first: /rewards/definitions must not be read as /rewards/{id}.
-    api.include_router(definitions.router)
-    api.include_router(tiers.router)
-    api.include_router(incentives.router)
-    api.include_router(reactions.router)
-    api.include_router(webhooks.router)
-    api.include_router(batches.router)
+    for router in API_ROUTERS:
+        api.include_router(router)
     app.include_router(api)
     app.include_router(id_api.router)
+    # First of all routes: matches /api/v3 requests within their first segment's group only.
+    app.router.routes.insert(0, IndexedRoutes(API_PREFIX, API_ROUTERS))
     return app
+
+
+#: The admin API's routers, in matching order (definitions first: /rewards/definitions must not be
+#: read as /rewards/{id}).
+API_ROUTERS = (
+    platform.router,
+    commerce.router,
+    profiles.router,
+    profiles.identities,
+    custom_fields.router,
+    catalogue.router,
+    catalogue.profile_interactions,
+    definitions.router,
+    tiers.router,
+    incentives.router,
+    reactions.router,
+    webhooks.router,
+    batches.router,
+)

@@ -23,6 +23,11 @@ def data(value: Any, status_code: int = 200) -> JSON:
     return JSON({"data": value}, status_code=status_code)
 
 
+def raw_data(body: str) -> Response:
+    """``{"data": …}`` around JSON already rendered (a read model's document)."""
+    return Response(b'{"data":' + body.encode() + b"}", media_type="application/json")
+
+
 def no_content() -> Response:
     return Response(status_code=204)
 

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from omneo_server.db.fast import FastPath
 from omneo_server.wire import dumps, loads
 
 _WRITE = "omneo_write"
@@ -64,6 +65,7 @@ class Database:
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.fast = FastPath(url)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -80,7 +82,17 @@ class Database:
         async with self._write_lock, self._writer() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def write_lock(self) -> AsyncIterator[None]:
+        """Hold the process's write lock (SQLite; nothing on PostgreSQL) for a fast-path write."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
+
     async def dispose(self) -> None:
+        await self.fast.close()
         await self.engine.dispose()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -39,6 +40,9 @@ class Tenant(Timestamps, Base):
     name: Mapped[str | None] = mapped_column(String(255))
     #: Secret for signing this tenant's ID tokens (encrypted at rest).
     signing_key: Mapped[str] = mapped_column(EncryptedText)
+    #: Bumped when configuration every profile renders changes (statuses, regions, tags, tiers,
+    #: settings): profile documents of an older epoch are not served.
+    profile_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(TenantScoped, Base):
@@ -631,6 +635,22 @@ class SpendDay(Base):
     net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     transactions: Mapped[int] = mapped_column(Integer, default=0)
     sales: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProfileDocument(Base):
+    """The read model of a profile: its rendered JSON (balances and tier included), served by
+    ``GET /profiles/{id}`` in one indexed lookup. ``generation`` is bumped (and ``body`` cleared) in
+    the transaction of every change to what the profile renders; a reader stores what it rendered
+    only if the generation it read first is still current. ``valid_until`` (unix seconds) is when the
+    rendering changes by time alone (an expiry, an accrual, a birthday)."""
+
+    __tablename__ = "profile_documents"
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[str | None] = mapped_column(Text)
+    valid_until: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Aggregation(Base):

@@ -21,6 +21,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as cmd
+from omneo_server.domain.profiles import documents
 from omneo_server.domain.profiles import schemas as s
 from omneo_server.domain.profiles.render import (
     live_statuses,
@@ -35,7 +36,7 @@ from omneo_server.domain.profiles.render import (
 )
 from omneo_server.domain.query import paginate
 from omneo_server.jobs import queue
-from omneo_server.wire import format_timestamp
+from omneo_server.wire import dumps, format_timestamp
 
 router = routing.router(prefix="/profiles", tags=["profiles"])
 READ, CREATE, UPDATE, DELETE = (requires(f"{v}-profiles") for v in ("read", "create", "update", "delete"))
@@ -62,7 +63,8 @@ async def _writing(request: Request, ctx: Ctx, profile_id: str) -> AsyncIterator
 
 
 async def _rendered(session: AsyncSession, ctx: Ctx, profile: t.Profile, status: int = 200) -> Response:
-    return render.data(await cmd.render(session, ctx, profile), status_code=status)
+    """The profile as the write left it, kept as its read model on the way out."""
+    return render.data(await documents.rendered_by_write(session, ctx, profile, cmd.render), status_code=status)
 
 
 # --- collection-level routes (declared before /{profile_id}) -----------------------------------
@@ -153,8 +155,32 @@ async def batch_json(body: s.BatchIn, request: Request, ctx: Ctx = Depends(UPDAT
 
 @router.get(P)
 async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
-    async with database(request).read() as session:
-        return render.data(await cmd.render(session, ctx, await _find(session, ctx, request, profile_id), False))
+    """From the read model when it is current (one lookup); else rendered, answered and kept."""
+    db = database(request)
+    handle = request.query_params.get("identity[handle]")
+    if handle is None and _is_uuid(profile_id):
+        body = await documents.cached(db, ctx.tenant_id, profile_id)
+        if body is not None:
+            return render.raw_data(body)
+    async with db.read() as session:
+        found = await cmd.live_id(session, ctx, profile_id, handle)
+        if found is None:
+            raise NotFound("Profile")
+        seen = await documents.version(session, ctx.tenant_id, found)  # before anything is rendered
+        profile = await cmd.get(session, ctx, found)
+        rendered = await cmd.render(session, ctx, profile, False)
+        until = await documents.valid_until(session, ctx, profile)
+    body = dumps(rendered)
+    await documents.store(db, ctx.tenant_id, found, seen, body, until)
+    return render.raw_data(body)
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
 
 
 @router.put(P)

@@ -29,6 +29,7 @@ from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
+from omneo_server.domain.profiles import documents
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -175,6 +176,31 @@ async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) ->
 
 
 profiles.RENDER_HOOKS.append(_profile_balances)
+
+
+async def _balances_change_at(session: AsyncSession, ctx: Ctx, profile_id: str, now: datetime) -> datetime | None:
+    """When the profile's balances next change by time alone: a lot or benefit issued for later,
+    points accruing, or one expiring (one statement)."""
+
+    def first(table: Any, *columns: Any) -> Any:
+        held = [table.profile_id == profile_id, table.is_void.is_(False)]
+        if table is t.Benefit:
+            held.append(or_(t.Benefit.redemptions_remaining.is_(None), t.Benefit.redemptions_remaining > 0))
+        else:
+            held.append(table.value_remaining > 0)
+        return [select(func.min(column)).where(*held, column > now).scalar_subquery() for column in columns]
+
+    moments = [
+        *first(t.Reward, t.Reward.issued_at, t.Reward.expires_at),
+        *first(t.Credit, t.Credit.issued_at, t.Credit.expires_at),
+        *first(t.Point, t.Point.issued_at, t.Point.accrued_at, t.Point.expires_at),
+        *first(t.Benefit, t.Benefit.issued_at, t.Benefit.expires_at),
+    ]
+    found = [moment for moment in (await session.execute(select(*moments))).one() if moment is not None]
+    return min(found) if found else None
+
+
+documents.VALIDITY_HOOKS.append(_balances_change_at)
 
 
 #: The profile lock every command moving a profile's incentives takes first (``domain/locks.py``).

@@ -1,0 +1,191 @@
+"""The profile read model: ``GET /profiles/{id}`` (and the ID API's ``/profiles/me``) answered by one
+indexed lookup of the profile's rendered JSON (``profile_documents``), on the fast path.
+
+Kept honest three ways:
+
+* **Changes** — every flush of a row that alters what a profile renders (the profile, its
+  identities, addresses, dates, statuses, regions, tags, custom attributes, lots, benefits, tier)
+  bumps that profile's ``generation`` and clears its body, in the same transaction: a session event
+  does it, so no write path can forget. Changes to configuration every profile renders (statuses,
+  regions, tags, tier definitions, settings) bump the tenant's ``profile_epoch`` instead.
+* **Races** — a reader reads the generation and epoch *before* it renders, and stores what it
+  rendered only if the generation is still the one it read (``ON CONFLICT … WHERE``); a change that
+  committed meanwhile wins, and the next read renders again.
+* **Time** — ``valid_until`` is the first moment the rendering changes by time alone (a lot or
+  status expiring, points accruing, the birthday countdown at midnight); past it the document is
+  rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import bindparam, event, inspect, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstanceState, Session
+
+from omneo_server import clock
+from omneo_server.db import tables as t
+from omneo_server.db.engine import Database
+from omneo_server.domain.context import Ctx
+from omneo_server.wire import dumps
+
+#: Rows that belong to one profile and change what it renders.
+OWNED = (
+    t.Identity,
+    t.Address,
+    t.ProfileDate,
+    t.ProfileStatus,
+    t.ProfileRegion,
+    t.ProfileTag,
+    t.Reward,
+    t.Point,
+    t.Credit,
+    t.Benefit,
+    t.ProfileTier,
+)
+#: Configuration rows every profile of the tenant may render; a new one changes no existing profile
+#: (a setting always may: ``point_dollar_rate`` prices the point balance).
+CONFIGURATION = (t.Status, t.Region, t.Tag, t.TierDefinition)
+
+#: What else bounds a rendering's life besides the profile's own rows (the incentive ledgers add
+#: their expiries and accruals here): ``(session, ctx, profile_id, now) -> first change or None``.
+VALIDITY_HOOKS: list[Callable[[AsyncSession, Ctx, str, datetime], Awaitable[datetime | None]]] = []
+
+_INVALIDATED = "profile_documents_invalidated"
+Renderer = Callable[[AsyncSession, Ctx, t.Profile], Awaitable[dict[str, Any]]]
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+# --- invalidation -----------------------------------------------------------------------------------
+
+
+def _owners(obj: Any) -> Iterable[str]:
+    """The profiles whose rendering ``obj`` (flushed) changes."""
+    if isinstance(obj, t.Profile):
+        return [obj.id]
+    if isinstance(obj, OWNED):
+        state: InstanceState[Any] = inspect(obj)
+        history = state.attrs.profile_id.history
+        return [pid for pid in chain([obj.profile_id], history.deleted or ()) if pid]
+    if isinstance(obj, t.CustomField) and obj.owner_type == "profile":
+        return [obj.owner_id]
+    return []
+
+
+@event.listens_for(Session, "after_flush")
+def _invalidate(session: Session, _context: Any) -> None:
+    done: set[str] = session.info.setdefault(_INVALIDATED, set())
+    profiles: set[str] = set()
+    tenants: set[int] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        profiles.update(pid for pid in _owners(obj) if pid not in done)
+        if isinstance(obj, t.Setting) or (isinstance(obj, CONFIGURATION) and obj not in session.new):
+            tenants.add(obj.tenant_id)
+    connection = session.connection()
+    if profiles:
+        connection.execute(_BUMP, {"ids": sorted(profiles)})
+        done.update(profiles)
+    if tenants:
+        connection.execute(
+            update(t.Tenant).where(t.Tenant.id.in_(tenants)).values(profile_epoch=t.Tenant.profile_epoch + 1)
+        )
+
+
+_BUMP = text(
+    "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch) "
+    "SELECT id, tenant_id, 1, 0 FROM profiles WHERE id IN :ids "
+    "ON CONFLICT (profile_id) DO UPDATE SET generation = profile_documents.generation + 1, body = NULL"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    """The transaction ended (or a savepoint rolled back): invalidate afresh from now on."""
+    session.info.pop(_INVALIDATED, None)
+
+
+for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _name, _forget)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+_LOOKUP = (
+    "SELECT d.body FROM profile_documents d JOIN tenants t ON t.id = d.tenant_id "
+    "WHERE d.profile_id = ? AND d.tenant_id = ? AND d.body IS NOT NULL AND d.epoch = t.profile_epoch "
+    "AND (d.valid_until IS NULL OR d.valid_until > ?)"
+)
+_STORE = (
+    "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch, body, valid_until) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (profile_id) DO UPDATE SET body = excluded.body, epoch = excluded.epoch, "
+    "valid_until = excluded.valid_until WHERE profile_documents.generation = excluded.generation"
+)
+
+
+async def cached(db: Database, tenant_id: int, profile_id: str) -> str | None:
+    """The profile's stored rendering, when it is current (else ``None``: render it)."""
+    row = await db.fast.fetchrow(_LOOKUP, (profile_id, tenant_id, _unix(clock.now())))
+    return None if row is None else str(row[0])
+
+
+async def version(session: AsyncSession, tenant_id: int, profile_id: str) -> tuple[int, int]:
+    """``(generation, epoch)`` as they stand, read before rendering (see the module docstring)."""
+    generation = select(t.ProfileDocument.generation).where(t.ProfileDocument.profile_id == profile_id)
+    epoch = select(t.Tenant.profile_epoch).where(t.Tenant.id == tenant_id)
+    row = (await session.execute(select(generation.scalar_subquery(), epoch.scalar_subquery()))).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def valid_until(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> int | None:
+    """When the profile's rendering next changes by time alone (unix seconds), or ``None``."""
+    now = clock.now()
+    moments: list[datetime] = [s.expires_at for s in profile.statuses if s.expires_at and s.expires_at > now]
+    if profile.birth_day and profile.birth_month:  # ``birth_days`` counts down at midnight (UTC)
+        moments.append(datetime.combine(now.date() + timedelta(days=1), datetime.min.time()))
+    for hook in VALIDITY_HOOKS:
+        found = await hook(session, ctx, profile.id, now)
+        if found is not None:
+            moments.append(found)
+    return _unix(min(moments)) if moments else None
+
+
+async def epoch(session: AsyncSession, tenant_id: int) -> int:
+    found = await session.execute(select(t.Tenant.profile_epoch).where(t.Tenant.id == tenant_id))
+    return int(found.scalar_one())
+
+
+async def rendered_by_write(session: AsyncSession, ctx: Ctx, profile: t.Profile, render: Renderer) -> dict[str, Any]:
+    """Render ``profile`` at the end of a write command and keep the rendering as its document, in
+    the command's transaction: the next read is a hit. (The write has bumped the generation and
+    holds the document row until it commits, so no other change can slip in unseen; the epoch is
+    read before rendering, as a reader does.) Anything flushed for the profile afterwards bumps the
+    generation again, so a later change in the transaction can never leave it stale."""
+    if profile.deleted_at is not None:
+        return await render(session, ctx, profile)
+    await session.flush()
+    seen_epoch = await epoch(session, ctx.tenant_id)
+    rendered = await render(session, ctx, profile)
+    until = await valid_until(session, ctx, profile)
+    await session.execute(
+        update(t.ProfileDocument)
+        .where(t.ProfileDocument.profile_id == profile.id)
+        .values(body=dumps(rendered), valid_until=until, epoch=seen_epoch)
+    )
+    session.sync_session.info.get(_INVALIDATED, set()).discard(profile.id)
+    return rendered
+
+
+async def store(
+    db: Database, tenant_id: int, profile_id: str, seen: tuple[int, int], body: str, until: int | None
+) -> None:
+    """Keep a rendering, unless the profile changed since ``seen`` was read."""
+    generation, epoch = seen
+    async with db.write_lock():
+        await db.fast.execute(_STORE, (profile_id, tenant_id, generation, epoch, body, until))
