@@ -66,20 +66,54 @@ def test_every_change_to_a_profile_shows_in_the_next_read(api: Api, tenant: Tena
     api.ok("POST", "/statuses", json={"handle": "gold", "name": "Gold"})
     api.ok("POST", "/regions", json={"handle": "vic", "name": "Victoria", "countries": [{"iso_2": "AU"}]})
     _reward_definition(api)
-    api.ok("POST", "/benefits/definitions", json={"name": "Lounge", "handle": "lounge", "period": 7, "absolute_expiry": None})
+    api.ok(
+        "POST",
+        "/benefits/definitions",
+        json={"name": "Lounge", "handle": "lounge", "period": 7, "absolute_expiry": None},
+    )
     served(api, tenant, pid)
     changes: list[tuple[str, str, dict[str, Any], Any]] = [
         ("PUT", f"/profiles/{pid}", {"first_name": "Dorothy"}, lambda p: p["first_name"] == "Dorothy"),
         ("POST", f"/profiles/{pid}/identities", {"handle": "pos", "identifier": "D1"}, lambda p: p["identities"]),
-        ("POST", f"/profiles/{pid}/addresses", {"address_line_1": "1 Main St", "city": "Perth", "postcode": "6000", "country": "AU"}, lambda p: p["address"]),
+        (
+            "POST",
+            f"/profiles/{pid}/addresses",
+            {"address_line_1": "1 Main St", "city": "Perth", "postcode": "6000", "country": "AU"},
+            lambda p: p["address"],
+        ),
         ("POST", f"/profiles/{pid}/tags", {"tags": ["vip"]}, lambda p: p["tags"] == ["vip"]),
         ("POST", f"/profiles/{pid}/statuses", {"statuses": ["gold"]}, lambda p: p["statuses"] == ["gold"]),
-        ("PUT", f"/profiles/{pid}/attributes/comms", {"email_promo": True}, lambda p: p["attributes"]["comms"]["email_promo"]),
-        ("PUT", f"/profiles/{pid}/attributes/dates", {"handle": "anniversary", "date": "2020-02-02"}, lambda p: p["attributes"]["dates"]),
-        ("POST", f"/profiles/{pid}/attributes/custom", {"namespace": "crm", "handle": "tier", "value": "A"}, lambda p: p["custom_attributes"]),
-        ("POST", "/rewards", {"profile_id": pid, "reward_definition_handle": "ten"}, lambda p: p["reward_balance"] == 10),
+        (
+            "PUT",
+            f"/profiles/{pid}/attributes/comms",
+            {"email_promo": True},
+            lambda p: p["attributes"]["comms"]["email_promo"],
+        ),
+        (
+            "PUT",
+            f"/profiles/{pid}/attributes/dates",
+            {"handle": "anniversary", "date": "2020-02-02"},
+            lambda p: p["attributes"]["dates"],
+        ),
+        (
+            "POST",
+            f"/profiles/{pid}/attributes/custom",
+            {"namespace": "crm", "handle": "tier", "value": "A"},
+            lambda p: p["custom_attributes"],
+        ),
+        (
+            "POST",
+            "/rewards",
+            {"profile_id": pid, "reward_definition_handle": "ten"},
+            lambda p: p["reward_balance"] == 10,
+        ),
         ("POST", f"/profiles/{pid}/redeem", {"amount": "4"}, lambda p: p["reward_balance"] == 6),
-        ("POST", "/benefits", {"profile_id": pid, "benefit_definition_handle": "lounge"}, lambda p: p["benefit_balance"] == 1),
+        (
+            "POST",
+            "/benefits",
+            {"profile_id": pid, "benefit_definition_handle": "lounge"},
+            lambda p: p["benefit_balance"] == 1,
+        ),
     ]
     for method, path, body, shows in changes:
         api.ok(method, path, json=body)
@@ -122,7 +156,9 @@ def test_time_alone_changes_what_is_read(api: Api, tenant: TenantInfo, time_mach
     api.ok("POST", "/statuses", json={"handle": "trial", "name": "Trial", "period": 3})
     pid = api.ok("POST", "/profiles", json={"email": "time@example.com", "birth_day": 1, "birth_month": 1})["id"]
     api.ok("POST", f"/profiles/{pid}/statuses", json={"statuses": ["trial"]})
-    soon = api.ok("POST", "/rewards", json={"profile_id": pid, "reward_definition_handle": "ten", "expires_at": "2099-01-01"})
+    soon = api.ok(
+        "POST", "/rewards", json={"profile_id": pid, "reward_definition_handle": "ten", "expires_at": "2099-01-01"}
+    )
     before = served(api, tenant, pid)
     assert before["reward_balance"] == 10 and before["statuses"] == ["trial"]
     time_machine.travel(timedelta(days=1))

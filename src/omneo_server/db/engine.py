@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from omneo_server.db import inline_sqlite
 from omneo_server.db.fast import FastPath
 from omneo_server.wire import dumps, loads
 
@@ -24,7 +26,14 @@ _WRITE = "omneo_write"
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=dumps, json_deserializer=loads)
+        path = make_url(url).database or ":memory:"
+        engine = create_async_engine(
+            url,
+            # The stdlib driver, inline: no thread hop per statement (see inline_sqlite).
+            async_creator=lambda: inline_sqlite.connect(path, timeout=30),
+            json_serializer=dumps,
+            json_deserializer=loads,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
