@@ -9,20 +9,16 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from sqlalchemy import func, select
 
-from omneo_server.db import migrate as migrations
-from omneo_server.db import secretbox
-from omneo_server.db.engine import Database
-from omneo_server.db.tables import Tenant
-from omneo_server.domain import access
-from omneo_server.domain.errors import DomainError
-from omneo_server.domain.incentives import ledger
 from omneo_server.settings import load_settings
+
+# The server's modules are imported by the commands that use them: ``--help`` and ``secrets
+# new-key`` answer without loading SQLAlchemy, FastAPI and the schema.
+if TYPE_CHECKING:
+    from omneo_server.db.engine import Database
 
 app = typer.Typer(
     help="The self-hosted Omneo platform.",
@@ -36,23 +32,36 @@ secrets = typer.Typer(help="Manage the keys that encrypt signing secrets at rest
 app.add_typer(tenants, name="tenants")
 app.add_typer(tokens, name="tokens")
 app.add_typer(secrets, name="secrets")
-err = Console(stderr=True)
 T = TypeVar("T")
+
+
+def _say(message: str, error: bool = False) -> None:
+    """A line on stderr (stdout is for what other tools read), red for an error."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[red]{message}[/red]" if error else message)
 
 
 def _migrate(url: str) -> None:
     """Resolve the secret key (a bad one fails here, not on the first request that needs it), then
     bring the database to the newest schema."""
+    from omneo_server.db import migrate as migrations
+    from omneo_server.db import secretbox
+
     try:
         secretbox.box()
         migrations.upgrade(url)
     except secretbox.SecretKeyError as exc:
-        err.print(f"[red]{exc}[/red]")
+        _say(str(exc), error=True)
         raise typer.Exit(1) from None
 
 
 def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` against the (migrated) database, answering domain errors on stderr."""
+    from omneo_server.db import secretbox
+    from omneo_server.db.engine import Database
+    from omneo_server.domain.errors import DomainError
+
     url = load_settings().database_url
     _migrate(url)
 
@@ -66,15 +75,20 @@ def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except DomainError as exc:
-        err.print(f"[red]{exc.message}[/red]")
+        _say(exc.message, error=True)
         raise typer.Exit(1) from None
     except secretbox.SecretKeyError as exc:
-        err.print(f"[red]{exc}[/red]")
+        _say(str(exc), error=True)
         raise typer.Exit(1) from None
 
 
 async def _first_run(db: Database, handle: str) -> str | None:
     """On an empty database: create the default tenant and an all-scopes admin token."""
+    from sqlalchemy import func, select
+
+    from omneo_server.db.tables import Tenant
+    from omneo_server.domain import access
+
     async with db.write() as session:
         if (await session.execute(select(func.count()).select_from(Tenant))).scalar_one():
             return None
@@ -87,7 +101,7 @@ async def _first_run(db: Database, handle: str) -> str | None:
 def migrate() -> None:
     """Bring the database to the newest schema (Alembic upgrade head)."""
     _migrate(load_settings().database_url)
-    err.print("Database is up to date.")
+    _say("Database is up to date.")
 
 
 @app.command()
@@ -118,6 +132,8 @@ def run_worker(
 ) -> None:
     """Run the background worker alone (events, deliveries, schedules) until interrupted. Any number
     may run against one PostgreSQL; with SQLite, run one (or leave it to ``serve``)."""
+    from omneo_server.db.engine import Database
+    from omneo_server.domain import access
     from omneo_server.jobs import worker
 
     settings = load_settings()
@@ -133,7 +149,7 @@ def run_worker(
         if tenant:
             async with db.read() as session:
                 only = [(await access.find_tenant(session, tenant)).id]
-        err.print("Worker running; Ctrl-C stops it.")
+        _say("Worker running; Ctrl-C stops it.")
         try:
             await worker.run(db, settings, stop, only)
         finally:
@@ -145,6 +161,7 @@ def run_worker(
 @tenants.command("create")
 def create_tenant(handle: str, name: Annotated[str | None, typer.Option()] = None) -> None:
     """Create a tenant."""
+    from omneo_server.domain import access
 
     async def work(db: Database) -> None:
         async with db.write() as session:
@@ -161,6 +178,7 @@ def create_token(
     scope: Annotated[list[str] | None, typer.Option(help="A scope; repeat for several (default *).")] = None,
 ) -> None:
     """Mint an admin API token; the token is the last line printed."""
+    from omneo_server.domain import access
 
     async def work(db: Database) -> str:
         async with db.write() as session:
@@ -175,6 +193,8 @@ def create_token(
 @secrets.command("new-key")
 def new_secret_key() -> None:
     """Print a fresh key for OMNEO_SECRET_KEY."""
+    from omneo_server.db import secretbox
+
     print(secretbox.new_key())
 
 
@@ -182,6 +202,7 @@ def new_secret_key() -> None:
 def rotate_secrets() -> None:
     """Re-encrypt every stored secret with the first key of OMNEO_SECRET_KEY. To rotate: make a key
     with ``secrets new-key``, set ``OMNEO_SECRET_KEY=new,old`` everywhere, run this, then drop ``old``."""
+    from omneo_server.db import secretbox
 
     async def work(db: Database) -> int:
         async with db.write() as session:
@@ -197,6 +218,8 @@ def verify(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's handle (default: all).")] = None,
 ) -> None:
     """Recompute every cached balance from the ledger; list each difference and exit 1 if any."""
+    from omneo_server.domain import access
+    from omneo_server.domain.incentives import ledger
 
     async def work(db: Database) -> list[str]:
         async with db.read() as session:
@@ -207,9 +230,9 @@ def verify(
     for problem in problems:
         print(problem)
     if problems:
-        err.print(f"[red]{len(problems)} balance(s) disagree with the ledger.[/red]")
+        _say(f"{len(problems)} balance(s) disagree with the ledger.", error=True)
         raise typer.Exit(1)
-    err.print("Every balance agrees with the ledger.")
+    _say("Every balance agrees with the ledger.")
 
 
 def main() -> None:
