@@ -50,7 +50,16 @@ WARMUP_SECONDS = 1.0
 START_DELAY_SECONDS = 1.0
 #: An open-loop run stops waiting for replies this long after its last scheduled send.
 DRAIN_LIMIT_SECONDS = 5.0
-RATIO_TARGET = 0.5
+#: The data-path targets (issue 11), each a share of the bare endpoint's req/s in the same run.
+READ_TARGET = 0.35  # profile read
+WRITE_TARGET = 0.20  # profile create, sale ingest
+
+
+def verdict(name: str, share: float, recheck: float, target: float) -> str:
+    """One target's line: MET/MISSED beside the share of bare (and of the recheck)."""
+    met = "MET" if share >= target else "MISSED"
+    return f"target {name} >= {target:.0%} of bare req/s: {met} ({share:.1%}; {recheck:.1%} against the recheck)"
+
 
 # --- results -----------------------------------------------------------------------------------
 

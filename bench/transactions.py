@@ -47,14 +47,13 @@ from typing import Any, ClassVar
 
 import httpx
 
-from _harness import RATIO_TARGET, Env, Get, Result, add_common_arguments, environment, table
+from _harness import WRITE_TARGET, Env, Get, Result, add_common_arguments, environment, table, verdict
 
 HANDLE = "pos"
 LOCATION = {"name": "Store 1", "phone": "0390000000", "external_code": "S1"}
 TIMEZONE = "Australia/Melbourne"
 ITEMS = 3
 RATE = Decimal("1")
-EARNING_TARGET = 0.4
 REWARD_POINTS = {"name": "Bench points", "handle": "bench-points", "type": "reward"}
 TIER_POINTS = {"name": "Bench tier points", "handle": "bench-tier-points", "type": "tier"}
 TIERS = (("Bronze", "bronze", 0, True), ("Silver", "silver", 1000, False), ("Gold", "gold", 3000, False))
@@ -446,10 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"errors (any non-2xx or failed request, warm-up included): {errors}")
     samples = 2 if earning else 1
     problems = _consistency(stored, ingest.answered + (earning.answered if earning else 0), samples)
-    verdict = "consistent" if not problems else "INCONSISTENT: " + "; ".join(problems)
+    consistency = "consistent" if not problems else "INCONSISTENT: " + "; ".join(problems)
     print(
         f"database after the run: {stored['transactions']} transactions, {stored['items']} items, aggregations "
-        f"count {stored['aggregated_count']}: {verdict}"
+        f"count {stored['aggregated_count']}: {consistency}"
     )
     if ingest.answered and not ingest.requests:
         print(
@@ -463,10 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{ingest.cpu_ms_per_request:.2f} ms/tx (one core could ingest at most ~{1000 / ingest.cpu_ms_per_request:.0f} "
         f"tx/s); bare GET {baseline.cpu_ms_per_request:.2f} ms/req"
     )
-    print(
-        f"target transaction POST >= {RATIO_TARGET:.0%} of bare req/s: "
-        f"{'MET' if ratio >= RATIO_TARGET else 'MISSED'} ({ratio:.1%}; {again:.1%} against the recheck)"
-    )
+    print(verdict("transaction POST", ratio, again, WRITE_TARGET))
     if earning is None or earned is None:
         return 1 if errors or problems else 0
 
@@ -491,10 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"server CPU {earning.cpu_ms_per_request:.2f} ms/tx ({extra:+.2f} against ingest without earning); "
         + (f"{earning.rps / ingest.rps:.0%} of the ingest rate without earning" if ingest.rps else "")
     )
-    print(
-        f"target transaction POST with earning >= {EARNING_TARGET:.0%} of bare req/s: "
-        f"{'MET' if share >= EARNING_TARGET else 'MISSED'} ({share:.1%}; {again:.1%} against the recheck)"
-    )
+    print(verdict("transaction POST with earning", share, again, WRITE_TARGET))
     return 1 if errors or problems or earned.problems or earned.verify else 0
 
 
