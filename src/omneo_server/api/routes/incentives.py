@@ -4,6 +4,7 @@ one transaction and renders."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import Enum
@@ -42,13 +43,25 @@ async def _profile(request: Request, ctx: Ctx, profile_id: str, write: bool) -> 
     ``?identity[handle]=…``), found without loading the profile. A write locks the profile before
     anything of it is read (the one lock order: ``domain/locks.py``)."""
     db = database(request)
+    handle = request.query_params.get("identity[handle]")
     async with db.write() if write else db.read() as session:
-        found = await profiles.live_id(session, ctx, profile_id, request.query_params.get("identity[handle]"))
+        if write and handle is None and _is_uuid(profile_id):
+            found: str | None = profile_id.lower()  # the lock finds it (or answers 404) in one statement
+        else:
+            found = await profiles.live_id(session, ctx, profile_id, handle)
         if found is None:
             raise NotFound("Profile")
         if write:
             await ledger.lock_profile(session, ctx, found)
         yield session, found
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
 
 
 def _for_profile(body: Body, profile_id: str) -> Body:

@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Prepared
 from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
@@ -65,8 +67,8 @@ def q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def live(kind: Kind, now: datetime) -> ColumnElement[bool]:
-    """Lots that count toward a balance and may be spent at ``now``."""
+def live(kind: Kind, now: Any) -> ColumnElement[bool]:
+    """Lots that count toward a balance and may be spent at ``now`` (a moment, or a parameter)."""
     table = kind.table
     conditions = [
         table.is_void.is_(False),
@@ -104,11 +106,8 @@ async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
 
 
 async def balance(session: AsyncSession, profile_id: str, kind: Kind, now: datetime | None = None) -> Decimal:
-    now = now or clock.now()
-    stmt = select(func.coalesce(func.sum(kind.table.value_remaining), 0)).where(
-        kind.table.profile_id == profile_id, live(kind, now)
-    )
-    return Decimal((await session.execute(stmt)).scalar_one())
+    found = await _BALANCE[kind.name].one(session, profile=profile_id, now=now or clock.now())
+    return Decimal(found[0] if found is not None else 0)
 
 
 async def benefit_balance(session: AsyncSession, profile_id: str, now: datetime | None = None) -> int:
@@ -208,11 +207,63 @@ lock_profile = locks.lock_profile
 lock_profiles = locks.lock_profiles
 
 
-async def _issue_entry_id(session: AsyncSession, kind: str, lot_id: int) -> int | None:
-    stmt = select(t.LedgerEntry.id).where(
-        t.LedgerEntry.kind == kind, t.LedgerEntry.lot_id == lot_id, t.LedgerEntry.entry_type == "issue"
+# The ledger's statements, prepared once (``db/prepared.py``): a movement is a handful of them.
+_ISSUE_ENTRY = Prepared(
+    select(t.LedgerEntry.id)
+    .where(
+        t.LedgerEntry.kind == bindparam("kind"),
+        t.LedgerEntry.lot_id == bindparam("lot"),
+        t.LedgerEntry.entry_type == "issue",
     )
-    return (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    .limit(1)
+)
+_APPEND = Prepared(
+    insert(t.LedgerEntry)
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "tenant_id",
+                "profile_id",
+                "kind",
+                "lot_id",
+                "entry_type",
+                "amount",
+                "dollar_value",
+                "balance_after",
+                "allocated_from_id",
+                "redemption_id",
+                "transaction_id",
+                "description",
+                "expires_at",
+                "created_at",
+                "updated_at",
+            )
+        }
+    )
+    .returning(t.LedgerEntry.id)
+)
+_SET_REMAINING = {
+    kind.name: Prepared(
+        update(kind.table)
+        .where(kind.table.id == bindparam("lot"))
+        .values(value_remaining=bindparam("remaining"), updated_at=bindparam("at"))
+    )
+    for kind in KINDS.values()
+}
+_BALANCE = {
+    kind.name: Prepared(
+        select(func.coalesce(func.sum(kind.table.value_remaining), 0)).where(
+            kind.table.profile_id == bindparam("profile"), live(kind, bindparam("now"))
+        )
+    )
+    for kind in KINDS.values()
+}
+
+
+async def _issue_entry_id(session: AsyncSession, kind: str, lot_id: int) -> int | None:
+    found = await _ISSUE_ENTRY.one(session, kind=kind, lot=lot_id)
+    return None if found is None else int(found[0])
 
 
 async def _append(
@@ -231,8 +282,11 @@ async def _append(
     transaction_id: int | None = None,
     description: str | None = None,
     expires_at: datetime | None = None,
-) -> t.LedgerEntry:
-    entry = t.LedgerEntry(
+) -> int:
+    """Append one entry (ledger rows are never changed); answer its id."""
+    now = clock.now()
+    written = await _APPEND.one(
+        session,
         tenant_id=ctx.tenant_id,
         profile_id=profile_id,
         kind=kind,
@@ -246,11 +300,11 @@ async def _append(
         transaction_id=transaction_id,
         description=description,
         expires_at=expires_at,
-        created_at=clock.now(),
+        created_at=now,
+        updated_at=now,
     )
-    session.add(entry)
-    await session.flush()
-    return entry
+    assert written is not None
+    return int(written[0])
 
 
 async def _dollars(session: AsyncSession, ctx: Ctx, kind: Kind, amount: Decimal) -> Decimal:
@@ -259,9 +313,9 @@ async def _dollars(session: AsyncSession, ctx: Ctx, kind: Kind, amount: Decimal)
 
 async def open_lot(
     session: AsyncSession, ctx: Ctx, lot: Lot, *, description: str | None = None, transaction_id: int | None = None
-) -> t.LedgerEntry:
-    """Write a new lot with its ``issue`` entry. The lot's ``value_remaining`` starts at
-    ``value_initial``; a smaller remaining is recorded as an ``adjust`` after the issue."""
+) -> int:
+    """Write a new lot with its ``issue`` entry (answered by id). The lot's ``value_remaining``
+    starts at ``value_initial``; a smaller remaining is recorded as an ``adjust`` after the issue."""
     kind = kind_of(lot)
     if lot.value_initial < 0:
         raise Invalid.field("value_initial", "The value initial must be at least 0.")
@@ -300,14 +354,22 @@ async def move(
     redemption_id: int | None = None,
     transaction_id: int | None = None,
     description: str | None = None,
-) -> t.LedgerEntry:
-    """Change a lot by ``amount`` (negative takes value away) and append the entry that says so."""
+    balance_after: Decimal | None = None,
+) -> int:
+    """Change a lot by ``amount`` (negative takes value away) and append the entry that says so
+    (answered by id). ``balance_after``, when the caller knows it, saves a query."""
     kind = kind_of(lot)
     remaining = lot.value_remaining + amount
     if remaining < 0:
         raise Invalid.field("amount", f"The {kind.name} {lot.id} holds only {lot.value_remaining}.")
-    lot.value_remaining = remaining
-    await session.flush()
+    now = clock.now()
+    await _SET_REMAINING[kind.name].run(session, lot=lot.id, remaining=remaining, at=now)
+    # The row was written past the ORM: its loaded copy says what the database now holds.
+    set_committed_value(lot, "value_remaining", remaining)
+    set_committed_value(lot, "updated_at", now)
+    await documents.invalidate(session, lot.profile_id)
+    if balance_after is None:
+        balance_after = await balance(session, lot.profile_id, kind)
     return await _append(
         session,
         ctx,
@@ -317,7 +379,7 @@ async def move(
         entry_type=entry_type,
         amount=amount,
         dollar_value=await _dollars(session, ctx, kind, amount),
-        balance_after=await balance(session, lot.profile_id, kind),
+        balance_after=balance_after,
         allocated_from_id=await _issue_entry_id(session, kind.name, lot.id),
         redemption_id=redemption_id,
         transaction_id=transaction_id,
@@ -361,14 +423,16 @@ async def take(
     say what came from where; never more than the lots hold."""
     taken: list[tuple[Lot, Decimal]] = []
     seen: set[int] = set()
-    lots = [*first, *await live_lots(session, profile_id, kind, now)]
-    for lot in lots:
+    spendable = await live_lots(session, profile_id, kind, now)
+    left = sum((lot.value_remaining for lot in spendable), ZERO)  # the balance, as the entries record it
+    for lot in [*first, *spendable]:
         if wanted <= 0:
             break
         if lot.id in seen or lot.value_remaining <= 0:
             continue
         seen.add(lot.id)
         part = min(lot.value_remaining, wanted)
+        left -= part
         await move(
             session,
             ctx,
@@ -378,6 +442,7 @@ async def take(
             redemption_id=redemption_id,
             transaction_id=transaction_id,
             description=description,
+            balance_after=left,
         )
         taken.append((lot, part))
         wanted -= part

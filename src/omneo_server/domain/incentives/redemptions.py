@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Pyd
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -134,17 +135,26 @@ REDEMPTION_ITEMS = Resource(
     label="Redemption item",
 )
 TABLES: dict[str, Any] = {"reward": t.Reward, "point": t.Point, "credit": t.Credit, "benefit": t.Benefit}
+#: Session key for the lots this request's redemption spent, by (kind, id).
+_SPENT = "redemption_spent_lots"
 
 
 # --- rendering -----------------------------------------------------------------------------------
 
 
 async def _held(session: AsyncSession, items: Sequence[t.RedemptionItem]) -> dict[tuple[str, int], Any]:
-    """What the items drew on, one query per kind (the lots may have left the identity map)."""
+    """What the items drew on: from the session when it holds them (a redemption just made), else
+    one query per kind."""
+    loaded = session.sync_session.identity_map
+    kept: dict[tuple[str, int], Any] = session.info.get(_SPENT, {})
+    found: dict[tuple[str, int], Any] = {}
     wanted: dict[str, set[int]] = defaultdict(set)
     for item in items:
-        wanted[item.type].add(item.item_id)
-    found: dict[tuple[str, int], Any] = {}
+        row = kept.get((item.type, item.item_id)) or loaded.get(identity_key(TABLES[item.type], item.item_id))
+        if row is not None:
+            found[(item.type, item.item_id)] = row
+        else:
+            wanted[item.type].add(item.item_id)
     for kind, ids in wanted.items():
         table = TABLES[kind]
         for row in (await session.execute(select(table).where(table.id.in_(ids)))).scalars():
@@ -244,7 +254,9 @@ async def _spend_kind(
             session, ctx, redemption.profile_id, kind, wanted, "spend", now=now, redemption_id=redemption.id
         )
     covered = ZERO
+    spent: dict[tuple[str, int], Any] = session.info.setdefault(_SPENT, {})
     for lot, part in taken:
+        spent[(kind.name, lot.id)] = lot  # the answer renders it: keep the row (the session holds it weakly)
         value = min(dollars - covered, q(part * rate))
         covered += value
         redemption.items.append(

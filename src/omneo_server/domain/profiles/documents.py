@@ -30,6 +30,7 @@ from sqlalchemy.orm import InstanceState, Session
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database
+from omneo_server.db.prepared import Prepared
 from omneo_server.domain.context import Ctx
 from omneo_server.wire import dumps
 
@@ -103,6 +104,23 @@ _BUMP = text(
     "SELECT id, tenant_id, 1, 0 FROM profiles WHERE id IN :ids "
     "ON CONFLICT (profile_id) DO UPDATE SET generation = profile_documents.generation + 1, body = NULL"
 ).bindparams(bindparam("ids", expanding=True))
+
+
+_BUMP_ONE = Prepared(
+    text(
+        "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch) "
+        "SELECT id, tenant_id, 1, 0 FROM profiles WHERE id = :profile "
+        "ON CONFLICT (profile_id) DO UPDATE SET generation = profile_documents.generation + 1, body = NULL"
+    )
+)
+
+
+async def invalidate(session: AsyncSession, profile_id: str) -> None:
+    """What the flush listener does, for a write made past the ORM (a prepared statement)."""
+    done: set[str] = session.sync_session.info.setdefault(_INVALIDATED, set())
+    if profile_id not in done:
+        await _BUMP_ONE.run(session, profile=profile_id)
+        done.add(profile_id)
 
 
 def _forget(session: Session, *_args: Any) -> None:
