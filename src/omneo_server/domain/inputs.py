@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from copy import copy
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,6 +24,15 @@ Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_leng
 Name = Annotated[str, StringConstraints(max_length=255)]
 Text = Annotated[str, StringConstraints(max_length=65535)]
 Iso2 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
+
+
+def is_uuid(key: str) -> bool:
+    """Whether ``key`` reads as a UUID (a profile id, say)."""
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
 
 
 def _timestamp(value: Any) -> Any:

@@ -4,7 +4,6 @@ one transaction and renders."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import Enum
@@ -29,7 +28,7 @@ from omneo_server.domain.incentives import benefits as b
 from omneo_server.domain.incentives import ledger, lots
 from omneo_server.domain.incentives import redemptions as r
 from omneo_server.domain.incentives.lots import LotKind
-from omneo_server.domain.inputs import Body
+from omneo_server.domain.inputs import Body, is_uuid
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX
 
@@ -45,7 +44,7 @@ async def _profile(request: Request, ctx: Ctx, profile_id: str, write: bool) -> 
     db = database(request)
     handle = request.query_params.get("identity[handle]")
     async with db.write() if write else db.read() as session:
-        if write and handle is None and _is_uuid(profile_id):
+        if write and handle is None and is_uuid(profile_id):
             found: str | None = profile_id.lower()  # the lock finds it (or answers 404) in one statement
         else:
             found = await profiles.live_id(session, ctx, profile_id, handle)
@@ -54,14 +53,6 @@ async def _profile(request: Request, ctx: Ctx, profile_id: str, write: bool) -> 
         if write:
             await ledger.lock_profile(session, ctx, found)
         yield session, found
-
-
-def _is_uuid(key: str) -> bool:
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        return False
-    return True
 
 
 def _for_profile(body: Body, profile_id: str) -> Body:

@@ -20,6 +20,7 @@ from omneo_server.domain import custom_fields as cf
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
+from omneo_server.domain.inputs import is_uuid
 from omneo_server.domain.profiles import commands as cmd
 from omneo_server.domain.profiles import documents
 from omneo_server.domain.profiles import schemas as s
@@ -158,7 +159,7 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
     """From the read model when it is current (one lookup); else rendered, answered and kept."""
     db = database(request)
     handle = request.query_params.get("identity[handle]")
-    if handle is None and _is_uuid(profile_id):
+    if handle is None and is_uuid(profile_id):
         body = await documents.cached(db, ctx.tenant_id, profile_id)
         if body is not None:
             return render.raw_data(body)
@@ -173,14 +174,6 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
     body = dumps(rendered)
     await documents.store(db, ctx.tenant_id, found, seen, body, until)
     return render.raw_data(body)
-
-
-def _is_uuid(key: str) -> bool:
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        return False
-    return True
 
 
 @router.put(P)
