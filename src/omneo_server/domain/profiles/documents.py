@@ -99,20 +99,17 @@ def _invalidate(session: Session, _context: Any) -> None:
         )
 
 
-_BUMP = text(
-    "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch) "
-    "SELECT id, tenant_id, 1, 0 FROM profiles WHERE id IN :ids "
-    "ON CONFLICT (profile_id) DO UPDATE SET generation = profile_documents.generation + 1, body = NULL"
-).bindparams(bindparam("ids", expanding=True))
-
-
-_BUMP_ONE = Prepared(
-    text(
+def _bump(where: str) -> str:
+    """Bump the generation (and clear the body) of the profiles ``where`` selects."""
+    return (
         "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch) "
-        "SELECT id, tenant_id, 1, 0 FROM profiles WHERE id = :profile "
+        f"SELECT id, tenant_id, 1, 0 FROM profiles WHERE {where} "
         "ON CONFLICT (profile_id) DO UPDATE SET generation = profile_documents.generation + 1, body = NULL"
     )
-)
+
+
+_BUMP = text(_bump("id IN :ids")).bindparams(bindparam("ids", expanding=True))
+_BUMP_ONE = Prepared(text(_bump("id = :profile")))
 
 
 async def invalidate(session: AsyncSession, profile_id: str) -> None:
