@@ -6,10 +6,14 @@ probes at 26/s all went through without a 429.
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +23,7 @@ from omneo_server.api.throttle import Throttle
 from omneo_server.app import create_app
 from omneo_server.settings import Settings
 from tests.conftest import TenantInfo
-from tests.e2e.processes import api_processes
+from tests.e2e.processes import api_processes, free_port
 from tests.server.api import Api
 from tests.server.test_id_security import forge, mint
 
@@ -125,22 +129,34 @@ async def test_anonymous_id_requests_are_limited_per_address(tenant: TenantInfo)
         assert (await client(BYSTANDER, anonymous).get("/id/api/v1/locations")).status_code == 200
 
 
-def _redis_answers() -> bool:
-    import socket
-
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A Redis server of this test's own, on a free port (Debian's ``redis-server``)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed: the shared rate-limit store cannot be tried here")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        socket.create_connection(("127.0.0.1", 6379), 1).close()
-    except OSError:
-        return False
-    return True
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+        yield f"async+redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
-@pytest.mark.skipif(not _redis_answers(), reason="needs Redis at 127.0.0.1:6379 for a shared rate-limit store")
-def test_a_shared_store_counts_across_api_processes(tenant: TenantInfo) -> None:
-    env = {"OMNEO_RATE_LIMIT_STORAGE": "async+redis://127.0.0.1:6379", "OMNEO_RATE_LIMIT_AUTH_FAILURES": "4/minute"}
-    # A fresh address per run (uvicorn believes X-Forwarded-For from 127.0.0.1), so runs never share counts.
-    address = f"198.51.100.{random.randint(1, 254)}, 192.0.2.{random.randint(1, 254)}"
-    headers = {"X-Forwarded-For": address, "Authorization": "Bearer omn_wrong"}
+def test_a_shared_store_counts_across_api_processes(tenant: TenantInfo, redis_url: str) -> None:
+    env = {"OMNEO_RATE_LIMIT_STORAGE": redis_url, "OMNEO_RATE_LIMIT_AUTH_FAILURES": "4/minute"}
+    headers = {"Authorization": "Bearer omn_wrong"}
     with api_processes(tenant.server.db.url, 2, **env) as bases:
         answers = [httpx.get(f"{bases[n % 2]}/profiles", headers=headers, timeout=30) for n in range(4)]
         assert [a.status_code for a in answers] == [401] * 4
