@@ -10,22 +10,32 @@ per dialect. Because they run on the session's connection, an ORM call in the sa
 branch) shares the transaction, the locks and what was written.
 
 Rules for statements here: every value is a named ``bindparam`` (or a literal), none relies on a
-column's Python-side default, no expanding ``IN``; JSON columns stay with the ORM.
+column's Python-side default, no expanding ``IN``.
+
+A command that needs the ORM object of a row it wrote or read this way (to render it, or to hand it
+to an ORM branch) *adopts* it (:func:`adopt`): the object is built from the row and added to the
+session as persistent, as if the session had loaded it, with no statement. :class:`Insert` writes a
+row from a dict of attribute values, applies the columns' Python-side defaults, and answers the
+adopted object from ``RETURNING``, so nothing just written is read back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable, sqltypes
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
 _RAW = "prepared_raw_connection"
 
 
@@ -56,20 +66,29 @@ def _default(column: Any, update: bool) -> Callable[[], Any]:
 
 
 class Prepared:
-    """One statement, compiled lazily for each dialect it meets."""
+    """One statement, compiled lazily for each dialect it meets. ``per_dialect`` builds the
+    statement from the dialect's ``insert`` (for ``ON CONFLICT`` clauses)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable | None = None, *, per_dialect: Callable[[Any], Any] | None = None) -> None:
+        assert (statement is None) != (per_dialect is None)
         self.statement: Any = statement
+        self._per_dialect = per_dialect
         self._compiled: dict[int, _Compiled] = {}
+
+    def _statement_for(self, dialect: Dialect) -> Any:
+        if self._per_dialect is None:
+            return self.statement
+        return self._per_dialect(postgresql.insert if dialect.name == "postgresql" else sqlite.insert)
 
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(id(dialect))
         if found is None:
-            compiled = self.statement.compile(dialect=dialect)
+            statement = self._statement_for(dialect)
+            compiled = statement.compile(dialect=dialect)
             names = tuple(compiled.positiontup or ())
-            columns: Any = getattr(self.statement, "selected_columns", None)
+            columns: Any = getattr(statement, "selected_columns", None)
             if columns is None:
-                columns = getattr(self.statement, "exported_columns", ())
+                columns = getattr(statement, "exported_columns", ())
             defaults = {column.key: _default(column, False) for column in compiled.insert_prefetch}
             defaults |= {column.key: _default(column, True) for column in compiled.update_prefetch}
             found = _Compiled(
@@ -83,6 +102,15 @@ class Prepared:
             )
             self._compiled[id(dialect)] = found
         return found
+
+    def columns(self) -> tuple[str, ...]:
+        """The names of the columns the (SELECT) statement answers, in order."""
+        return tuple(column.key for column in self.statement.selected_columns)
+
+    async def record(self, session: AsyncSession, **params: Any) -> dict[str, Any] | None:
+        """The first row as ``{column: value}``."""
+        row = await self.one(session, **params)
+        return None if row is None else dict(zip(self.columns(), row, strict=True))
 
     async def rows(self, session: AsyncSession, **params: Any) -> list[tuple[Any, ...]]:
         """Execute with ``params``; answer the rows (for a SELECT or a RETURNING)."""
@@ -138,6 +166,84 @@ def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
             raise KeyError(f"no value for the parameter {name!r}")
         out.append(value if processor is None or value is None else processor(value))
     return tuple(out)
+
+
+def adopt(session: AsyncSession, cls: type[T], row: Sequence[Any], **related: Any) -> T:
+    """``row`` (every column of ``cls``'s table, in table order) as a persistent object of the
+    session, without a statement: the one the session already holds for that key, else a new one.
+    ``related`` gives relationships their loaded value (unset ones load when touched)."""
+    mapper: Any = inspect(cls)
+    key = mapper.identity_key_from_primary_key([row[i] for i in _key_positions(mapper)])
+    held = session.sync_session.identity_map.get(key)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    obj = mapper.class_manager.new_instance()
+    for name, value in zip(_attribute_names(mapper), row, strict=True):
+        set_committed_value(obj, name, value)
+    for name, value in related.items():
+        set_committed_value(obj, name, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj  # type: ignore[no-any-return]
+
+
+@cache
+def _attribute_names(mapper: Any) -> tuple[str, ...]:
+    return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.columns)
+
+
+@cache
+def _key_positions(mapper: Any) -> tuple[int, ...]:
+    columns = list(mapper.local_table.columns)
+    return tuple(columns.index(column) for column in mapper.primary_key)
+
+
+class Insert:
+    """Write one row of ``cls`` from attribute values (omitted ones take the column's Python-side
+    default, else NULL) and answer it adopted: ``RETURNING`` every column, nothing read back."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+        mapper: Any = inspect(cls)
+        table = mapper.local_table
+        generated = table.autoincrement_column
+        self._columns = [
+            (mapper.get_property_by_column(column).key, column) for column in table.columns if column is not generated
+        ]
+        self._statement = Prepared(
+            insert(table)
+            .values({column.key: bindparam(column.key, type_=column.type) for _name, column in self._columns})
+            .returning(*table.columns)
+        )
+
+    def _params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        params = {}
+        for name, column in self._columns:
+            if name in values:
+                params[column.key] = values[name]
+            elif column.default is not None:
+                params[column.key] = _default(column, False)()
+            elif column.server_default is not None:
+                raise KeyError(f"{self.cls.__name__}.{name} has only a server default: give it")
+            else:
+                params[column.key] = None
+        unknown = set(values) - {name for name, _column in self._columns}
+        if unknown:
+            raise KeyError(f"{self.cls.__name__} has no column for {sorted(unknown)}")
+        return params
+
+    async def adopt(self, session: AsyncSession, values: Mapping[str, Any], **related: Any) -> Any:
+        row = await self._statement.one(session, **self._params(values))
+        assert row is not None
+        return adopt(session, self.cls, row, **related)
+
+
+def sync_held(session: AsyncSession, cls: type[Any], key: Any, values: Mapping[str, Any]) -> None:
+    """Keep the session's copy of a row written by a prepared statement (if it holds one) true."""
+    held = session.sync_session.identity_map.get(inspect(cls).identity_key_from_primary_key([key]))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
 
 
 async def _driver(session: AsyncSession) -> tuple[Any, bool]:

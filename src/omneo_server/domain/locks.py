@@ -15,17 +15,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.util import identity_key
 
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Prepared, adopt
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
 
 _LOCKED = "locked_profiles"
+_LOCK = Prepared(
+    select(t.Profile)
+    .where(t.Profile.id == bindparam("profile"), t.Profile.tenant_id == bindparam("tenant"))
+    # FOR NO KEY UPDATE: excludes the other incentive commands, not the foreign-key checks of rows
+    # that merely reference the profile (a transaction insert), so those cannot deadlock.
+    .with_for_update(key_share=True)
+)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -40,18 +48,12 @@ async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str, live: b
     locked: dict[str, t.Profile] = session.info.setdefault(_LOCKED, {})
     profile = locked.get(profile_id)
     if profile is None:
-        stmt = (
-            select(t.Profile)
-            .where(t.Profile.id == profile_id, t.Profile.tenant_id == ctx.tenant_id)
-            # FOR NO KEY UPDATE: excludes the other incentive commands, not the foreign-key checks of
-            # rows that merely reference the profile (a transaction insert), so those cannot deadlock.
-            .with_for_update(key_share=True)
-        )
         loaded_before = identity_key(t.Profile, profile_id) in session.sync_session.identity_map
         # Once per transaction: the lock is held until it ends (this also keeps the row in memory).
-        profile = (await session.execute(stmt)).scalar_one_or_none()
-        if profile is None:
+        row = await _LOCK.one(session, profile=profile_id, tenant=ctx.tenant_id)
+        if row is None:
             raise NotFound("Profile")
+        profile = adopt(session, t.Profile, row)
         locked[profile_id] = profile
         await _reread_loaded(session, profile, loaded_before)
     if live and profile.deleted_at is not None:

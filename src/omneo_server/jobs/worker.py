@@ -54,10 +54,14 @@ async def _interested(session: Any, tenant_id: int, event_type: str) -> bool:
     return bool((await session.execute(select(or_(triggers.exists(), hooks.exists())))).scalar_one())
 
 
-async def _pending_ids(db: Database, limit: int) -> list[int]:
+async def _pending(db: Database, limit: int) -> tuple[list[int], list[int]]:
+    """Up to ``limit`` due events, oldest first, split into those something may react to (dispatched
+    one by one) and those nothing listens for (settled together: most events, such as a sale's)."""
+    from omneo_server.domain.reactions import notifications
+
     now = clock.now()
     stmt = (
-        select(t.OutboxEvent.id)
+        select(t.OutboxEvent.id, t.OutboxEvent.tenant_id, t.OutboxEvent.type)
         .where(
             t.OutboxEvent.processed_at.is_(None),
             t.OutboxEvent.dead_at.is_(None),
@@ -66,8 +70,30 @@ async def _pending_ids(db: Database, limit: int) -> list[int]:
         .order_by(t.OutboxEvent.id)
         .limit(limit)
     )
+    listened: dict[tuple[int, str], bool] = {}
+    react: list[int] = []
+    settle: list[int] = []
     async with db.read() as session:
-        return list((await session.execute(stmt)).scalars())
+        for event_id, tenant_id, event_type in (await session.execute(stmt)).all():
+            key = (tenant_id, event_type)
+            if key not in listened:
+                listened[key] = notifications.may_want(event_type) or await _interested(session, tenant_id, event_type)
+            (react if listened[key] else settle).append(event_id)
+    return react, settle
+
+
+async def _settle(db: Database, event_ids: list[int]) -> int:
+    """Mark events nothing listens for as processed, in one statement (one a concurrent worker has
+    already dispatched keeps its own time)."""
+    if not event_ids:
+        return 0
+    stmt = (
+        update(t.OutboxEvent)
+        .where(t.OutboxEvent.id.in_(event_ids), t.OutboxEvent.processed_at.is_(None))
+        .values(processed_at=clock.now())
+    )
+    async with db.write() as session:
+        return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
 
 
 async def _dispatch_one(db: Database, settings: Settings, event_id: int) -> bool:
@@ -106,8 +132,9 @@ async def _failed(db: Database, event_id: int, error: BaseException) -> None:
 
 async def dispatch(db: Database, settings: Settings, limit: int = BATCH) -> int:
     """Dispatch up to ``limit`` pending events, oldest first; answer how many were dispatched."""
-    done = 0
-    for event_id in await _pending_ids(db, limit):
+    react, settle = await _pending(db, limit)
+    done = await _settle(db, settle)
+    for event_id in react:
         try:
             done += await _dispatch_one(db, settings, event_id)
         except Exception as exc:  # one bad event must not stop the others

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import dialect_insert
+from omneo_server.db.prepared import Prepared, sync_held
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.wire import money
@@ -84,21 +85,69 @@ async def _edge(session: AsyncSession, profile_id: str, excluding: int, newest: 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _set_latest(agg: t.Aggregation, tx: t.Transaction | None) -> None:
-    agg.latest_transaction_id = tx.id if tx else None
-    agg.latest_transacted_at = tx.transacted_at if tx else None
-    agg.latest_location_id = tx.location_id if tx else None
-    agg.latest_shop_spend = tx.total if tx else None
+def _spend_day(insert: Any) -> Any:
+    day = t.SpendDay
+    stmt = insert(day).values(
+        {
+            name: bindparam(name, type_=day.__table__.c[name].type)
+            for name in ("profile_id", "day", "tenant_id", "net", "transactions", "sales")
+        }
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[day.profile_id, day.day],
+        set_={name: getattr(day, name) + getattr(stmt.excluded, name) for name in ("net", "transactions", "sales")},
+    )
+
+
+def _put(insert: Any) -> Any:
+    table = t.Aggregation.__table__
+    stmt = insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns})
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.profile_id],
+        set_={c.key: getattr(stmt.excluded, c.key) for c in table.columns if c.key != "profile_id"},
+    )
+
+
+_SPEND_DAY = Prepared(per_dialect=_spend_day)
+_EMPTY_DAY = Prepared(
+    delete(t.SpendDay).where(
+        t.SpendDay.profile_id == bindparam("profile"), t.SpendDay.day == bindparam("day"), t.SpendDay.transactions <= 0
+    )
+)
+_ROW = Prepared(select(t.Aggregation).where(t.Aggregation.profile_id == bindparam("profile")).with_for_update())
+_PUT = Prepared(per_dialect=_put)
+
+
+def _empty(ctx: Ctx, profile_id: str) -> dict[str, Any]:
+    return {
+        **{c.key: None for c in t.Aggregation.__table__.columns},
+        "profile_id": profile_id,
+        "tenant_id": ctx.tenant_id,
+        "spend_all": ZERO,
+        "transaction_count": 0,
+        "discount_total": ZERO,
+        "systems": {},
+        "locations": {},
+        "brands": {},
+    }
+
+
+def _set_latest(agg: dict[str, Any], tx: t.Transaction | None) -> None:
+    agg["latest_transaction_id"] = tx.id if tx else None
+    agg["latest_transacted_at"] = tx.transacted_at if tx else None
+    agg["latest_location_id"] = tx.location_id if tx else None
+    agg["latest_shop_spend"] = tx.total if tx else None
 
 
 async def apply(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -> None:
-    """Add (``sign=1``) or take away (``-1``) a transaction's effect on its profile's aggregations."""
+    """Add (``sign=1``) or take away (``-1``) a transaction's effect on its profile's aggregations:
+    the day row in one upsert, the running row read (locked), worked out and written in one."""
     if tx.profile_id is None:
         return
-    await session.flush()
     day = local_day(tx)
     sale = 1 if tx.total > 0 else 0
-    insert = dialect_insert(session)(t.SpendDay).values(
+    await _SPEND_DAY.run(
+        session,
         profile_id=tx.profile_id,
         day=day,
         tenant_id=ctx.tenant_id,
@@ -106,48 +155,35 @@ async def apply(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int) -
         transactions=sign,
         sales=sign * sale,
     )
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[t.SpendDay.profile_id, t.SpendDay.day],
-            set_={
-                "net": t.SpendDay.net + insert.excluded.net,
-                "transactions": t.SpendDay.transactions + insert.excluded.transactions,
-                "sales": t.SpendDay.sales + insert.excluded.sales,
-            },
-        )
-    )
     if sign < 0:
-        await session.execute(
-            delete(t.SpendDay).where(
-                t.SpendDay.profile_id == tx.profile_id, t.SpendDay.day == day, t.SpendDay.transactions <= 0
-            )
-        )
+        await _EMPTY_DAY.run(session, profile=tx.profile_id, day=day)
 
-    agg = await _locked_row(session, ctx, tx.profile_id)
-    agg.spend_all += sign * tx.total
-    agg.transaction_count += sign
+    agg = await _ROW.record(session, profile=tx.profile_id) or _empty(ctx, tx.profile_id)
+    agg["spend_all"] += sign * tx.total
+    agg["transaction_count"] += sign
     if tx.total_original is not None:
-        agg.discount_total += sign * (tx.total_original - tx.total)
+        agg["discount_total"] += sign * (tx.total_original - tx.total)
     if tx.location_id is not None:
-        agg.locations = _bump(
-            _bump(agg.locations, f"{tx.location_id}:visits", sign), f"{tx.location_id}:spend", sign * tx.total
-        )
+        visits = _bump(agg["locations"], f"{tx.location_id}:visits", sign)
+        agg["locations"] = _bump(visits, f"{tx.location_id}:spend", sign * tx.total)
     for system in tx.systems or []:
-        agg.systems = _bump(agg.systems, system, sign)
+        agg["systems"] = _bump(agg["systems"], system, sign)
     for brand, units in (await _brands(session, tx)).items():
-        agg.brands = _bump(agg.brands, brand, sign * units)
+        agg["brands"] = _bump(agg["brands"], brand, sign * units)
     if sign > 0:
-        if agg.latest_transacted_at is None or tx.transacted_at >= agg.latest_transacted_at:
+        if agg["latest_transacted_at"] is None or tx.transacted_at >= agg["latest_transacted_at"]:
             _set_latest(agg, tx)
-        if agg.first_transacted_at is None or tx.transacted_at < agg.first_transacted_at:
-            agg.first_transacted_at = tx.transacted_at
+        if agg["first_transacted_at"] is None or tx.transacted_at < agg["first_transacted_at"]:
+            agg["first_transacted_at"] = tx.transacted_at
     else:
-        if agg.latest_transaction_id == tx.id:
+        if agg["latest_transaction_id"] == tx.id:
             _set_latest(agg, await _edge(session, tx.profile_id, tx.id, newest=True))
-        if agg.first_transacted_at == tx.transacted_at:
+        if agg["first_transacted_at"] == tx.transacted_at:
             first = await _edge(session, tx.profile_id, tx.id, newest=False)
-            agg.first_transacted_at = first.transacted_at if first else None
-    await session.flush()
+            agg["first_transacted_at"] = first.transacted_at if first else None
+    agg["updated_at"] = clock.now()
+    await _PUT.run(session, **agg)
+    sync_held(session, t.Aggregation, tx.profile_id, agg)
 
 
 async def rebuild(session: AsyncSession, ctx: Ctx, profile_id: str) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Prepared, adopt
 from omneo_server.domain import custom_fields
 from omneo_server.domain.commerce.schemas import ItemIn, SaleIn
 from omneo_server.domain.context import Ctx
@@ -35,22 +37,35 @@ async def resolve_profile(session: AsyncSession, ctx: Ctx, body: SaleIn) -> str 
     return found
 
 
+_LOCATIONS = Prepared(
+    select(t.Location).where(
+        t.Location.tenant_id == bindparam("tenant"),
+        or_(
+            t.Location.id == bindparam("id"),
+            t.Location.external_id == bindparam("text"),
+            t.Location.external_code == bindparam("text"),
+        ),
+    )
+)
+
+
 async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> int | None:
-    """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
+    """A location by Omneo id, then by ``external_id``, then by ``external_code`` (the one chosen is
+    left in the session, for the sale to render)."""
     if key is None:
         return None
     text = str(key)
-    candidates = [t.Location.external_id == text, t.Location.external_code == text]
-    if text.isdigit() and int(text) < 2**31:
-        candidates.insert(0, t.Location.id == int(text))
-    stmt = select(t.Location).where(t.Location.tenant_id == ctx.tenant_id, or_(*candidates))
-    rows = list((await session.execute(stmt)).scalars())
+    by_id = int(text) if text.isdigit() and int(text) < 2**31 else -1
+    rows = await _LOCATIONS.rows(session, tenant=ctx.tenant_id, id=by_id, text=text)
     if rows:
+        names = _LOCATIONS.columns()
 
-        def precedence(location: t.Location) -> int:  # Omneo id, then external_id, then external_code
-            return 0 if text.isdigit() and location.id == int(text) else 1 if location.external_id == text else 2
+        def precedence(row: Sequence[Any]) -> int:  # Omneo id, then external_id, then external_code
+            found = dict(zip(names, row, strict=True))
+            return 0 if found["id"] == by_id else 1 if found["external_id"] == text else 2
 
-        return min(rows, key=precedence).id
+        location = adopt(session, t.Location, min(rows, key=precedence))
+        return location.id
     raise Invalid.field("location_id", "The selected location is invalid.")
 
 
@@ -74,25 +89,44 @@ def check_lines(body: SaleIn) -> None:
         raise Invalid(errors)
 
 
+class _Variant(NamedTuple):
+    id: int
+    product_id: int
+    sku: str
+    external_id: str | None
+
+
+@lru_cache(maxsize=64)
+def _variants(skus: int, ids: int, externals: int) -> Prepared:
+    """The catalogue variants named by so many SKUs, ids and external ids (one statement per shape)."""
+    v = t.ProductVariant
+    named = [
+        column.in_([bindparam(f"{prefix}{n}") for n in range(count)])
+        for column, prefix, count in ((v.sku, "sku", skus), (v.id, "id", ids), (v.external_id, "external", externals))
+        if count
+    ]
+    return Prepared(
+        select(v.id, v.product_id, v.sku, v.external_id).where(v.tenant_id == bindparam("tenant"), or_(*named))
+    )
+
+
 async def item_values(
     session: AsyncSession, ctx: Ctx, items: Sequence[ItemIn], returning: bool
 ) -> list[dict[str, Any]]:
     """Column values per line, with catalogue variants resolved (an unknown variant id is a 422;
     a SKU the catalogue doesn't know is kept as sent)."""
-    skus = {i.product_variant_sku or i.sku for i in items if i.product_variant_sku or i.sku}
-    ids = {i.product_variant_id for i in items if i.product_variant_id}
-    externals = {i.variant_external_id for i in items if i.variant_external_id}
-    variants: list[t.ProductVariant] = []
+    skus = sorted({key for i in items if (key := i.product_variant_sku or i.sku)})
+    ids = sorted({i.product_variant_id for i in items if i.product_variant_id})
+    externals = sorted({i.variant_external_id for i in items if i.variant_external_id})
+    variants: list[Any] = []
     if skus or ids or externals:
-        stmt = select(t.ProductVariant).where(
-            t.ProductVariant.tenant_id == ctx.tenant_id,
-            or_(
-                t.ProductVariant.sku.in_(skus),
-                t.ProductVariant.id.in_(ids),
-                t.ProductVariant.external_id.in_(externals),
-            ),
-        )
-        variants = list((await session.execute(stmt)).scalars())
+        named: dict[str, Any] = {f"sku{n}": v for n, v in enumerate(skus)}
+        named |= {f"id{n}": v for n, v in enumerate(ids)}
+        named |= {f"external{n}": v for n, v in enumerate(externals)}
+        variants = [
+            _Variant(*row)
+            for row in await _variants(len(skus), len(ids), len(externals)).rows(session, tenant=ctx.tenant_id, **named)
+        ]
     by_id = {v.id: v for v in variants}
     by_sku = {v.sku: v for v in variants}
     by_external = {v.external_id: v for v in variants if v.external_id}

@@ -10,13 +10,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Insert, Prepared
 from omneo_server.domain import custom_fields, events
 from omneo_server.domain.commerce import aggregations, sales
 from omneo_server.domain.commerce.schemas import ClaimIn, TransactionIn, TransactionUpdate, TransactionUpsert
@@ -124,15 +125,22 @@ async def _prepare(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tupl
     return values, items
 
 
+_EXISTING = Prepared(
+    select(t.Transaction.id).where(
+        t.Transaction.tenant_id == bindparam("tenant"),
+        t.Transaction.system == bindparam("system"),
+        t.Transaction.external_id == bindparam("external_id"),
+    )
+)
+_INSERT = Insert(t.Transaction)
+_INSERT_ITEM = Insert(t.TransactionItem)
+
+
 async def _existing(session: AsyncSession, ctx: Ctx, system: str, external_id: str | None) -> t.Transaction | None:
     if not external_id:
         return None
-    stmt = select(t.Transaction).where(
-        t.Transaction.tenant_id == ctx.tenant_id,
-        t.Transaction.system == system,
-        t.Transaction.external_id == external_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    found = await _EXISTING.one(session, tenant=ctx.tenant_id, system=system, external_id=external_id)
+    return None if found is None else await session.get(t.Transaction, found[0])
 
 
 async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[t.Transaction, bool]:
@@ -147,15 +155,22 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
             f"A different transaction with external_id {body.external_id} from this system already exists.",
             {"external_id": ["The external id has already been taken by a different transaction."]},
         )
-    tx = t.Transaction(tenant_id=ctx.tenant_id, **values)
-    tx.items = [t.TransactionItem(tenant_id=ctx.tenant_id, **item) for item in items]
-    session.add(tx)
-    await session.flush()
+    # Written by prepared statements and adopted (``db/prepared.py``): the hot path of ingest.
+    location = await session.get(t.Location, values["location_id"]) if values["location_id"] is not None else None
+    tx: t.Transaction = await _INSERT.adopt(
+        session, {**values, "tenant_id": ctx.tenant_id}, location=location, custom_fields=[]
+    )
+    lines = [
+        await _INSERT_ITEM.adopt(session, {**item, "tenant_id": ctx.tenant_id, "transaction_id": tx.id})
+        for item in items
+    ]
+    set_committed_value(tx, "items", lines)
     for field in body.custom_fields:
         await custom_fields.set_custom(
             session, ctx, "transaction", str(tx.id), field.namespace, field.handle, field.type, field.value, field.name
         )
-    await _loaded(session, tx, refresh_fields=bool(body.custom_fields))
+    if body.custom_fields:
+        await session.refresh(tx, ["custom_fields"])
     if tx.profile_id is None:
         await _match_open_claims(session, ctx, tx)
     if not tx.is_void:
@@ -172,17 +187,6 @@ async def _effects(session: AsyncSession, ctx: Ctx, tx: t.Transaction, sign: int
         await ledger.lock_profile(session, ctx, tx.profile_id, live=False)
     await aggregations.apply(session, ctx, tx, sign)
     await (earning.earn if sign > 0 else earning.undo)(session, ctx, tx)
-
-
-async def _loaded(session: AsyncSession, tx: t.Transaction, refresh_fields: bool) -> None:
-    """Give a just-written transaction the relations it renders without re-reading what we wrote:
-    its lines are ours, its location is already in the session (from resolving it)."""
-    location = await session.get(t.Location, tx.location_id) if tx.location_id is not None else None
-    set_committed_value(tx, "location", location)
-    if refresh_fields:
-        await session.refresh(tx, ["custom_fields"])
-    else:
-        set_committed_value(tx, "custom_fields", [])
 
 
 def _changed_commercial(tx: t.Transaction, values: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:

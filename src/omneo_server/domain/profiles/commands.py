@@ -12,12 +12,13 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
-from sqlalchemy import Select, String, cast, delete, or_, select
+from sqlalchemy import Select, String, bindparam, cast, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Prepared
 from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.custom_fields import set_custom
@@ -151,24 +152,41 @@ async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifi
     return profile
 
 
+def _live_id(*where: Any) -> Prepared:
+    profile = t.Profile
+    live = (profile.tenant_id == bindparam("tenant"), profile.deleted_at.is_(None))
+    return Prepared(select(profile.id).where(*live, *where).limit(1))
+
+
+_LIVE_ID = {
+    "id": _live_id(t.Profile.id == bindparam("key")),
+    "email": _live_id(t.Profile.email == bindparam("key")),
+    "identity": _live_id(
+        t.Profile.id.in_(
+            select(t.Identity.profile_id).where(
+                t.Identity.tenant_id == bindparam("tenant"),
+                t.Identity.handle == bindparam("handle"),
+                t.Identity.identifier == bindparam("key"),
+            )
+        )
+    ),
+}
+
+
 async def live_id(session: AsyncSession, ctx: Ctx, key: str, handle: str | None) -> str | None:
     """The id of a live profile named by UUID (no handle), email (``email``) or identity — without
     loading the profile."""
-    stmt = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
     if handle is None:
         try:
-            stmt = stmt.where(t.Profile.id == str(uuid.UUID(key)))
+            profile_id = str(uuid.UUID(key))
         except ValueError:
             return None
+        found = await _LIVE_ID["id"].one(session, tenant=ctx.tenant_id, key=profile_id)
     elif handle == "email":
-        stmt = stmt.where(t.Profile.email == normalise_email(key))
+        found = await _LIVE_ID["email"].one(session, tenant=ctx.tenant_id, key=normalise_email(key))
     else:
-        owner = select(t.Identity.profile_id).where(
-            t.Identity.tenant_id == ctx.tenant_id, t.Identity.handle == handle, t.Identity.identifier == key
-        )
-        stmt = stmt.where(t.Profile.id.in_(owner))
-    found: str | None = (await session.execute(stmt.limit(1))).scalar_one_or_none()
-    return found
+        found = await _LIVE_ID["identity"].one(session, tenant=ctx.tenant_id, handle=handle, key=key)
+    return None if found is None else str(found[0])
 
 
 async def search_id(session: AsyncSession, ctx: Ctx, body: s.SearchIdIn) -> t.Profile:

@@ -47,6 +47,11 @@ async def _target(session: AsyncSession, ctx: Ctx, kind: str, instance_id: Any, 
     return target if target is not None and target.tenant_id == ctx.tenant_id else None
 
 
+def may_want(event_type: str) -> bool:
+    """Whether an event of this type can have a notification at all (an incentive's moment)."""
+    return _moment(event_type) is not None
+
+
 async def wanted(session: AsyncSession, ctx: Ctx, event: t.OutboxEvent) -> bool:
     """Whether ``event`` is an incentive moment whose definition names a target."""
     found = _moment(event.type)
