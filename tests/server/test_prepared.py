@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 
 from omneo_server.db import tables as t
-from omneo_server.db.prepared import Prepared
+from omneo_server.db.prepared import Insert, Prepared
 from tests.conftest import TenantInfo
 
 FIND = Prepared(
@@ -83,5 +83,43 @@ def test_prepared_statements_agree_with_the_orm(tenant: TenantInfo) -> None:
             ).scalar_one()
             assert value == Decimal("0.01")  # the rolled-back prepared write is gone
             assert (await FIND.rows(session, profile_id=profile_id))[0][1] == Decimal("0.01")
+
+    tenant.server.run(work())
+
+
+def test_a_row_written_by_insert_is_stored_as_the_orm_stores_it_and_stays_in_the_session(tenant: TenantInfo) -> None:
+    """``Insert.adopt``: defaults applied, JSON and money stored exactly, the answered object is the
+    session's own (a later change to it is flushed like any loaded row's)."""
+
+    async def work() -> None:
+        db = tenant.server.db
+        moment = datetime(2031, 1, 2, 3, 4, 5)
+        async with db.write() as session:
+            tx = await Insert(t.Transaction).adopt(
+                session,
+                {
+                    "tenant_id": tenant.id,
+                    "transacted_at": moment,
+                    "timezone": "Australia/Melbourne",
+                    "total": Decimal("12.30"),
+                    "systems": ["pos"],
+                    "meta": {"lane": [1, "two"]},
+                },
+                items=[],
+            )
+            assert tx in session and tx.id > 0 and tx.is_void is False and tx.tags == [] and tx.created_at
+            assert await session.get(t.Transaction, tx.id) is tx  # no second copy, no read back
+            tx.status = "checked"
+            tx_id = tx.id
+        async with db.read() as session:
+            stored = await session.get(t.Transaction, tx_id)
+            assert stored is not None
+            assert (stored.total, stored.systems, stored.meta, stored.status) == (
+                Decimal("12.30"),
+                ["pos"],
+                {"lane": [1, "two"]},
+                "checked",
+            )
+            assert (stored.transacted_at, stored.is_void, stored.payments) == (moment, False, [])
 
     tenant.server.run(work())

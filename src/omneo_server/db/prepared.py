@@ -178,7 +178,7 @@ def adopt(session: AsyncSession, cls: type[T], row: Sequence[Any], **related: An
     if held is not None:
         return held  # type: ignore[no-any-return]
     obj = mapper.class_manager.new_instance()
-    for name, value in zip(_attribute_names(mapper), row, strict=True):
+    for name, value in zip(attribute_names(mapper), row, strict=True):
         set_committed_value(obj, name, value)
     for name, value in related.items():
         set_committed_value(obj, name, value)
@@ -188,7 +188,8 @@ def adopt(session: AsyncSession, cls: type[T], row: Sequence[Any], **related: An
 
 
 @cache
-def _attribute_names(mapper: Any) -> tuple[str, ...]:
+def attribute_names(mapper: Any) -> tuple[str, ...]:
+    """The mapped attribute of each column of the mapper's table, in table order."""
     return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.columns)
 
 
@@ -210,11 +211,11 @@ class Insert:
         self._columns = [
             (mapper.get_property_by_column(column).key, column) for column in table.columns if column is not generated
         ]
-        self._statement = Prepared(
-            insert(table)
-            .values({column.key: bindparam(column.key, type_=column.type) for _name, column in self._columns})
-            .returning(*table.columns)
+        values = insert(table).values(
+            {column.key: bindparam(column.key, type_=column.type) for _name, column in self._columns}
         )
+        self._statement = Prepared(values.returning(*table.columns))
+        self._plain = Prepared(values)
 
     def _params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         params = {}
@@ -232,10 +233,25 @@ class Insert:
             raise KeyError(f"{self.cls.__name__} has no column for {sorted(unknown)}")
         return params
 
+    async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> None:
+        """Write the row; nothing is adopted (an append-only record the command does not read)."""
+        await self._plain.run(session, **self._params(values))
+
     async def adopt(self, session: AsyncSession, values: Mapping[str, Any], **related: Any) -> Any:
         row = await self._statement.one(session, **self._params(values))
         assert row is not None
         return adopt(session, self.cls, row, **related)
+
+    async def write(self, session: AsyncSession, obj: Any) -> None:
+        """Write a new (transient) object built by the caller, which becomes persistent in the session
+        with every column as stored (relationships it was given stay as they are)."""
+        given = {name: obj.__dict__[name] for name, _column in self._columns if name in obj.__dict__}
+        row = await self._statement.one(session, **self._params(given))
+        assert row is not None
+        for name, value in zip(attribute_names(inspect(self.cls)), row, strict=True):
+            set_committed_value(obj, name, value)
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 def sync_held(session: AsyncSession, cls: type[Any], key: Any, values: Mapping[str, Any]) -> None:

@@ -43,6 +43,8 @@ class Tenant(Timestamps, Base):
     #: Bumped when configuration every profile renders changes (statuses, regions, tags, tiers,
     #: settings): profile documents of an older epoch are not served.
     profile_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Bumped when configuration hot commands cache changes (``domain/reference.py``).
+    config_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(TenantScoped, Base):

@@ -343,7 +343,7 @@ async def create_product(session: AsyncSession, ctx: Ctx, data: dict[str, Any]) 
     session.add(row)
     await _upsert_variants(session, ctx, row, items, prune=False)
     await session.flush()
-    events.record(session, ctx, "product.created", row.id, render_product(row))
+    await events.record(session, ctx, "product.created", row.id, render_product(row))
     return row
 
 

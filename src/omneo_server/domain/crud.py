@@ -151,7 +151,7 @@ async def create_row(session: AsyncSession, ctx: Ctx, res: Resource, data: dict[
     _assign(res, row, data)
     session.add(row)
     await session.flush()
-    events.record(session, ctx, f"{res.event}.created", row.id, res.render(row))
+    await events.record(session, ctx, f"{res.event}.created", row.id, res.render(row))
     return row
 
 
@@ -170,7 +170,7 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
         await check_unique(session, ctx, res, merged, exclude=row)
     _assign(res, row, data)
     await session.flush()
-    events.record(session, ctx, f"{res.event}.updated", row.id, res.render(row))
+    await events.record(session, ctx, f"{res.event}.updated", row.id, res.render(row))
     return row
 
 
@@ -179,4 +179,4 @@ async def delete_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any) -
     payload = res.render(row)
     await session.delete(row)
     await session.flush()
-    events.record(session, ctx, f"{res.event}.deleted", payload.get("id"), payload)
+    await events.record(session, ctx, f"{res.event}.deleted", payload.get("id"), payload)

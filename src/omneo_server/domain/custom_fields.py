@@ -417,7 +417,7 @@ async def create(session: AsyncSession, ctx: Ctx, owner: Owner, body: CustomFiel
     row.name, row.is_index = body.name, body.is_index
     session.add(row)
     await session.flush()
-    events.record(session, ctx, "custom_field.created", row.id, render(row))
+    await events.record(session, ctx, "custom_field.created", row.id, render(row))
     return row
 
 
@@ -432,7 +432,7 @@ async def update(session: AsyncSession, ctx: Ctx, owner: Owner, key: str, body: 
     if body.is_index is not None:
         row.is_index = body.is_index
     await session.flush()
-    events.record(session, ctx, "custom_field.updated", row.id, render(row))
+    await events.record(session, ctx, "custom_field.updated", row.id, render(row))
     return row
 
 
@@ -441,7 +441,7 @@ async def _delete(session: AsyncSession, ctx: Ctx, row: t.CustomField) -> None:
     await session.execute(delete(t.CustomFieldVersion).where(t.CustomFieldVersion.custom_field_id == row.id))
     await session.delete(row)
     await session.flush()
-    events.record(session, ctx, "custom_field.deleted", row.id, payload)
+    await events.record(session, ctx, "custom_field.deleted", row.id, payload)
 
 
 async def remove(session: AsyncSession, ctx: Ctx, owner: Owner, key: str) -> None:
@@ -459,7 +459,7 @@ async def remove_many(session: AsyncSession, ctx: Ctx, owner: Owner, refs: Seque
     return deleted
 
 
-def custom_event(session: AsyncSession, ctx: Ctx, body: CustomEventIn) -> dict[str, Any] | None:
+async def custom_event(session: AsyncSession, ctx: Ctx, body: CustomEventIn) -> dict[str, Any] | None:
     """``POST /tenants/custom-event``: record ``custom.<event>`` for automations; echoes the context."""
     if not _EVENT_NAME.match(body.event):
         raise Invalid.field("event", "The event may only contain letters, numbers, dashes, underscores and dots.")
@@ -467,5 +467,5 @@ def custom_event(session: AsyncSession, ctx: Ctx, body: CustomEventIn) -> dict[s
     if len(name) > EVENT_TYPE_MAX:
         limit = EVENT_TYPE_MAX - len(CUSTOM_EVENT_PREFIX)
         raise Invalid.field("event", f"The event may not be greater than {limit} characters.")
-    events.record(session, ctx, name, ctx.tenant_id, {"event": name, "context": body.context})
+    await events.record(session, ctx, name, ctx.tenant_id, {"event": name, "context": body.context})
     return body.context

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db.engine import dialect_insert
+from omneo_server.db.prepared import Insert
 from omneo_server.db.tables import OutboxEvent, ReactionRun
 from omneo_server.domain.context import Ctx
 
@@ -27,17 +28,22 @@ def names(event_type: str) -> tuple[str, ...]:
     return (event_type, *ALIASES.get(event_type, ()))
 
 
-def record(session: AsyncSession, ctx: Ctx, type_: str, subject_id: object, payload: dict[str, Any]) -> None:
-    """Append ``type_`` (e.g. ``profile.created``) about ``subject_id`` to the outbox."""
-    session.add(
-        OutboxEvent(
-            tenant_id=ctx.tenant_id,
-            type=type_,
-            subject_type=type_.split(".", 1)[0],
-            subject_id=str(subject_id),
-            actor=ctx.actor,
-            payload=payload,
-        )
+_INSERT = Insert(OutboxEvent)
+
+
+async def record(session: AsyncSession, ctx: Ctx, type_: str, subject_id: object, payload: dict[str, Any]) -> None:
+    """Append ``type_`` (e.g. ``profile.created``) about ``subject_id`` to the outbox: one prepared
+    insert, in the caller's transaction, in the order things happened."""
+    await _INSERT.run(
+        session,
+        {
+            "tenant_id": ctx.tenant_id,
+            "type": type_,
+            "subject_type": type_.split(".", 1)[0],
+            "subject_id": str(subject_id),
+            "actor": ctx.actor,
+            "payload": payload,
+        },
     )
 
 

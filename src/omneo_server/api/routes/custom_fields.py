@@ -78,7 +78,7 @@ async def custom_event(
     body: cf.CustomEventIn, request: Request, ctx: Ctx = Depends(requires("create-custom-events"))
 ) -> Response:
     async with database(request).write() as session:
-        context = cf.custom_event(session, ctx, body)
+        context = await cf.custom_event(session, ctx, body)
     return render.data(context)
 
 

@@ -207,7 +207,7 @@ async def depersonalise(profile_id: str, request: Request, ctx: Ctx = Depends(DE
 @router.get(f"{P}/resync")
 async def resync(profile_id: str, request: Request, ctx: Ctx = Depends(UPDATE)) -> Response:
     async with _writing(request, ctx, profile_id) as (session, profile):
-        cmd.resync(session, ctx, profile)
+        await cmd.resync(session, ctx, profile)
         return await _rendered(session, ctx, profile)
 
 

@@ -48,7 +48,8 @@ async def _values(session: AsyncSession, ctx: Ctx, body: OrderIn) -> dict[str, A
     sales.check_lines(body)
     values = body.model_dump(exclude={"items", "custom_fields", "profile_id_handle", "location_id", "profile_id"})
     values["profile_id"] = await sales.resolve_profile(session, ctx, body)
-    values["location_id"] = await sales.resolve_location(session, ctx, body.location_id)
+    location = await sales.resolve_location(session, ctx, body.location_id)
+    values["location_id"] = None if location is None else location.id
     return values
 
 
@@ -74,7 +75,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: OrderIn) -> t.Order:
             session, ctx, "order", str(order.id), field.namespace, field.handle, field.type, field.value, field.name
         )
     await session.refresh(order, ["items", "location", "custom_fields"])
-    events.record(session, ctx, "order.created", order.id, await render(session, order))
+    await events.record(session, ctx, "order.created", order.id, await render(session, order))
     return order
 
 
@@ -95,7 +96,7 @@ async def update(session: AsyncSession, ctx: Ctx, order: t.Order, raw: dict[str,
     order.updated_at = clock.now()
     await session.flush()
     await session.refresh(order, ["items", "location"])
-    events.record(session, ctx, "order.updated", order.id, await render(session, order))
+    await events.record(session, ctx, "order.updated", order.id, await render(session, order))
     return order
 
 
@@ -112,7 +113,7 @@ async def add_item(session: AsyncSession, ctx: Ctx, order: t.Order, item: ItemIn
     row = t.OrderItem(tenant_id=ctx.tenant_id, **_order_line(line))
     order.items.append(row)
     await session.flush()
-    events.record(session, ctx, "order.updated", order.id, await render(session, order))
+    await events.record(session, ctx, "order.updated", order.id, await render(session, order))
     return row
 
 
@@ -130,14 +131,14 @@ async def update_item(session: AsyncSession, ctx: Ctx, order: t.Order, item: t.O
     for key, value in _order_line(line).items():
         setattr(item, key, value)
     await session.flush()
-    events.record(session, ctx, "order.updated", order.id, await render(session, order))
+    await events.record(session, ctx, "order.updated", order.id, await render(session, order))
 
 
 async def delete(session: AsyncSession, ctx: Ctx, order: t.Order) -> None:
     payload = await render(session, order)
     await session.delete(order)
     await session.flush()
-    events.record(session, ctx, "order.deleted", order.id, payload)
+    await events.record(session, ctx, "order.deleted", order.id, payload)
 
 
 async def get(session: AsyncSession, ctx: Ctx, order_id: Any) -> t.Order:
@@ -157,4 +158,4 @@ async def list_orders(session: AsyncSession, ctx: Ctx, query: ListQuery, profile
 
 async def resend(session: AsyncSession, ctx: Ctx, order: t.Order) -> None:
     """Fire the order's event again (``order.resent``) for downstream systems."""
-    events.record(session, ctx, "order.resent", order.id, await render(session, order))
+    await events.record(session, ctx, "order.resent", order.id, await render(session, order))

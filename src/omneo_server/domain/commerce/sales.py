@@ -49,9 +49,8 @@ _LOCATIONS = Prepared(
 )
 
 
-async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> int | None:
-    """A location by Omneo id, then by ``external_id``, then by ``external_code`` (the one chosen is
-    left in the session, for the sale to render)."""
+async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> t.Location | None:
+    """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
     if key is None:
         return None
     text = str(key)
@@ -64,8 +63,7 @@ async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | Non
             found = dict(zip(names, row, strict=True))
             return 0 if found["id"] == by_id else 1 if found["external_id"] == text else 2
 
-        location = adopt(session, t.Location, min(rows, key=precedence))
-        return location.id
+        return adopt(session, t.Location, min(rows, key=precedence))
     raise Invalid.field("location_id", "The selected location is invalid.")
 
 

@@ -102,8 +102,10 @@ def _stored_fingerprint(tx: t.Transaction) -> str:
     return _fingerprint(values, items)
 
 
-async def _prepare(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validated column values and lines for a new transaction (nothing written yet)."""
+async def _prepare(
+    session: AsyncSession, ctx: Ctx, body: TransactionIn
+) -> tuple[dict[str, Any], list[dict[str, Any]], t.Location | None]:
+    """Validated column values, lines and location for a new transaction (nothing written yet)."""
     sales.check_lines(body)
     values = body.model_dump(
         exclude={
@@ -117,12 +119,13 @@ async def _prepare(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tupl
         }
     )
     values["profile_id"] = await sales.resolve_profile(session, ctx, body)
-    values["location_id"] = await sales.resolve_location(session, ctx, body.location_id)
+    location = await sales.resolve_location(session, ctx, body.location_id)
+    values["location_id"] = None if location is None else location.id
     values["system"] = body.systems[0] if body.systems else ""
     if body.order_id is not None:
         await sales.get_sale(session, ctx, t.Order, body.order_id, "Order")
     items = await sales.item_values(session, ctx, body.items, sales.is_return(body))
-    return values, items
+    return values, items, location
 
 
 _EXISTING = Prepared(
@@ -146,7 +149,7 @@ async def _existing(session: AsyncSession, ctx: Ctx, system: str, external_id: s
 async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[t.Transaction, bool]:
     """Write a transaction; the same sale sent again answers the stored one (``created`` is False),
     a different sale under a used ``external_id`` is a conflict."""
-    values, items = await _prepare(session, ctx, body)
+    values, items, location = await _prepare(session, ctx, body)
     existing = await _existing(session, ctx, values["system"], body.external_id)
     if existing is not None:
         if _stored_fingerprint(existing) == _fingerprint(values, items):
@@ -156,7 +159,6 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
             {"external_id": ["The external id has already been taken by a different transaction."]},
         )
     # Written by prepared statements and adopted (``db/prepared.py``): the hot path of ingest.
-    location = await session.get(t.Location, values["location_id"]) if values["location_id"] is not None else None
     tx: t.Transaction = await _INSERT.adopt(
         session, {**values, "tenant_id": ctx.tenant_id}, location=location, custom_fields=[]
     )
@@ -175,7 +177,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
         await _match_open_claims(session, ctx, tx)
     if not tx.is_void:
         await _effects(session, ctx, tx, 1)
-    events.record(session, ctx, "transaction.created", tx.id, render(tx))
+    await events.record(session, ctx, "transaction.created", tx.id, render(tx))
     return tx, True
 
 
@@ -212,7 +214,9 @@ async def update(session: AsyncSession, ctx: Ctx, tx: t.Transaction, body: Trans
     if sent.get("is_void") is not None and sent["is_void"] != was_void:
         tx.is_void = sent["is_void"]
         await _effects(session, ctx, tx, -1 if tx.is_void else 1)
-        events.record(session, ctx, "transaction.voided" if tx.is_void else "transaction.unvoided", tx.id, render(tx))
+        await events.record(
+            session, ctx, "transaction.voided" if tx.is_void else "transaction.unvoided", tx.id, render(tx)
+        )
     for field in body.custom_fields or []:
         await custom_fields.set_custom(
             session, ctx, "transaction", str(tx.id), field.namespace, field.handle, field.type, field.value, field.name
@@ -221,7 +225,7 @@ async def update(session: AsyncSession, ctx: Ctx, tx: t.Transaction, body: Trans
     await session.refresh(tx, ["custom_fields"])
     tx.updated_at = clock.now()
     await session.flush()
-    events.record(session, ctx, "transaction.updated", tx.id, render(tx))
+    await events.record(session, ctx, "transaction.updated", tx.id, render(tx))
     return tx
 
 
@@ -253,7 +257,7 @@ async def update_create(session: AsyncSession, ctx: Ctx, body: TransactionUpsert
         existing = await _existing(session, ctx, body.systems[0] if body.systems else "", body.external_id)
     if existing is None:
         return await create(session, ctx, body)
-    values, items = await _prepare(session, ctx, body)
+    values, items, _location = await _prepare(session, ctx, body)
     changed = _changed_commercial(existing, values, items)
     if changed:
         raise Invalid(
@@ -288,7 +292,7 @@ async def delete(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> None:
     payload = render(tx)
     await session.delete(tx)
     await session.flush()
-    events.record(session, ctx, "transaction.deleted", payload["id"], payload)
+    await events.record(session, ctx, "transaction.deleted", payload["id"], payload)
 
 
 async def list_transactions(session: AsyncSession, ctx: Ctx, query: ListQuery, profile_id: str | None = None) -> Page:
@@ -307,7 +311,7 @@ async def list_transactions(session: AsyncSession, ctx: Ctx, query: ListQuery, p
 
 
 async def resend(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> t.Transaction:
-    events.record(session, ctx, "transaction.resent", tx.id, render(tx))
+    await events.record(session, ctx, "transaction.resent", tx.id, render(tx))
     return tx
 
 
@@ -315,7 +319,7 @@ async def event_trigger(session: AsyncSession, ctx: Ctx, tx: t.Transaction, even
     """``transaction.recalculate`` rebuilds the profile's aggregations; both record the event."""
     if event == "transaction.recalculate" and tx.profile_id is not None:
         await aggregations.rebuild(session, ctx, tx.profile_id)
-    events.record(session, ctx, event, tx.id, render(tx))
+    await events.record(session, ctx, event, tx.id, render(tx))
     return tx
 
 
@@ -328,7 +332,7 @@ async def detach(session: AsyncSession, ctx: Ctx, tx: t.Transaction) -> t.Transa
         await _effects(session, ctx, tx, -1)
     tx.profile_id, tx.claimed_at = None, None
     await session.flush()
-    events.record(session, ctx, "transaction.updated", tx.id, render(tx))
+    await events.record(session, ctx, "transaction.updated", tx.id, render(tx))
     return tx
 
 
@@ -338,7 +342,7 @@ async def _attach(session: AsyncSession, ctx: Ctx, tx: t.Transaction, claim: t.T
     await session.flush()
     if not tx.is_void:
         await _effects(session, ctx, tx, 1)
-    events.record(session, ctx, "transaction.claimed", tx.id, render(tx))
+    await events.record(session, ctx, "transaction.claimed", tx.id, render(tx))
 
 
 def _claim_matches(claim: ClaimIn | t.TransactionClaim) -> Callable[[t.Transaction], bool]:
@@ -384,7 +388,7 @@ async def claim(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: Claim
     else:
         session.add(claim_row)
         await session.flush()
-    events.record(session, ctx, "transaction_claim.created", claim_row.id, render_claim(claim_row))
+    await events.record(session, ctx, "transaction_claim.created", claim_row.id, render_claim(claim_row))
     return claim_row
 
 

@@ -305,7 +305,7 @@ async def _level_up(session: AsyncSession, ctx: Ctx, row: t.ProfileAchievement, 
         }
         if skipped:
             payload["skipped_unlocks"] = skipped
-        events.record(session, ctx, "achievement.level_up", row.profile_id, payload)
+        await events.record(session, ctx, "achievement.level_up", row.profile_id, payload)
     await session.flush()
 
 
@@ -351,7 +351,7 @@ async def add(
     session.add(point)
     row.count = live + counted
     await session.flush()
-    events.record(
+    await events.record(
         session,
         ctx,
         "achievement.progressed",

@@ -194,7 +194,7 @@ async def issue(
     definition.total_global_created += 1
     await session.flush()
     await _count_entry(session, ctx, benefit, "issue", Decimal(definition.max_redemptions or 0), "Benefit issued.")
-    events.record(session, ctx, "benefit.claimed" if claimed else "benefit.issued", benefit.id, render(benefit))
+    await events.record(session, ctx, "benefit.claimed" if claimed else "benefit.issued", benefit.id, render(benefit))
     return benefit
 
 
@@ -289,7 +289,7 @@ async def update(session: AsyncSession, ctx: Ctx, benefit: t.Benefit, body: Bene
     for name, value in given.items():
         setattr(benefit, name, value)
     await session.flush()
-    events.record(session, ctx, "benefit.updated", benefit.id, render(benefit))
+    await events.record(session, ctx, "benefit.updated", benefit.id, render(benefit))
     return benefit
 
 
@@ -297,7 +297,7 @@ async def void(session: AsyncSession, ctx: Ctx, benefit: t.Benefit) -> None:
     await ledger.lock_profile(session, ctx, benefit.profile_id)
     benefit.is_void = True
     await session.flush()
-    events.record(session, ctx, "benefit.voided", benefit.id, render(benefit))
+    await events.record(session, ctx, "benefit.voided", benefit.id, render(benefit))
 
 
 async def extend(session: AsyncSession, ctx: Ctx, body: ExtendIn) -> list[t.Benefit]:
@@ -315,7 +315,7 @@ async def extend(session: AsyncSession, ctx: Ctx, body: ExtendIn) -> list[t.Bene
             raise Invalid.field("ids", f"The benefit {benefit.id} is not extendable.")
         benefit.expires_at = extended_expiry(body, benefit.expires_at, benefit.definition.extend_days, now)
         benefit.extended_at = now
-        events.record(session, ctx, "benefit.extended", benefit.id, render(benefit))
+        await events.record(session, ctx, "benefit.extended", benefit.id, render(benefit))
     await session.flush()
     return found
 

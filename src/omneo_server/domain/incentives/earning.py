@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.domain import reference
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.incentives import ledger, lots, rates, tiers
@@ -32,13 +33,13 @@ from omneo_server.domain.incentives.ledger import POINT, ZERO, q
 
 
 async def _definitions(session: AsyncSession, ctx: Ctx) -> list[t.PointDefinition]:
-    stmt = select(t.PointDefinition).where(
-        t.PointDefinition.tenant_id == ctx.tenant_id,
-        t.PointDefinition.is_published.is_(True),
-        t.PointDefinition.is_archived.is_(False),
-        t.PointDefinition.type.in_(("reward", "tier")),
+    """The published point definitions that earn (reward and tier points), in id order."""
+    return await reference.rows(
+        session,
+        ctx,
+        t.PointDefinition,
+        lambda d: d.is_published and not d.is_archived and d.type in ("reward", "tier"),
     )
-    return list((await session.execute(stmt.order_by(t.PointDefinition.id))).scalars())
 
 
 def _transaction_data(tx: t.Transaction) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.db.prepared import Prepared
-from omneo_server.domain import events, locks
+from omneo_server.db.prepared import Insert, Prepared
+from omneo_server.domain import events, locks, reference
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
@@ -99,8 +99,8 @@ async def point_dollar_rate(session: AsyncSession, ctx: Ctx) -> Decimal:
     """Dollars per point: the tenant's ``point_dollar_rate`` setting, else 0.01 (read once per
     transaction)."""
     if "point_dollar_rate" not in session.info:
-        stmt = select(t.Setting.value).where(t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == RATE_SETTING)
-        session.info["point_dollar_rate"] = _rate((await session.execute(stmt)).scalar_one_or_none())
+        found = await reference.rows(session, ctx, t.Setting, lambda setting: setting.handle == RATE_SETTING)
+        session.info["point_dollar_rate"] = _rate(found[0].value if found else None)
     rate: Decimal = session.info["point_dollar_rate"]
     return rate
 
@@ -251,6 +251,7 @@ _SET_REMAINING = {
     )
     for kind in KINDS.values()
 }
+_INSERT_LOT = {kind.name: Insert(kind.table) for kind in KINDS.values()}
 _BALANCE = {
     kind.name: Prepared(
         select(func.coalesce(func.sum(kind.table.value_remaining), 0)).where(
@@ -323,8 +324,8 @@ async def open_lot(
     if not ZERO <= wanted <= lot.value_initial:
         raise Invalid.field("value_remaining", "The value remaining must be between 0 and the value initial.")
     lot.value_remaining = lot.value_initial
-    session.add(lot)
-    await session.flush()
+    await _INSERT_LOT[kind.name].write(session, lot)
+    await documents.invalidate(session, lot.profile_id)
     entry = await _append(
         session,
         ctx,
@@ -487,7 +488,7 @@ async def _expire_lots(session: AsyncSession, ctx: Ctx, profile_id: str, due: An
         for lot in (await session.execute(stmt.execution_options(populate_existing=True))).scalars():
             expired = lot.value_remaining
             await move(session, ctx, lot, "expire", -expired, description="Expired.")
-            events.record(
+            await events.record(
                 session,
                 ctx,
                 f"{kind.name}.expired",
@@ -523,7 +524,7 @@ async def announce_expiring(session: AsyncSession, ctx: Ctx, now: datetime) -> i
                     "value_remaining": lot.value_remaining,
                     "expires_at": lot.expires_at,
                 }
-                events.record(session, ctx, f"{kind.name}.expiring", lot.id, payload)
+                await events.record(session, ctx, f"{kind.name}.expiring", lot.id, payload)
                 count += 1
     return count
 

@@ -416,7 +416,7 @@ async def issue(
     lot = kind.ledger.table(**columns)
     lot.definition = definition
     await ledger.open_lot(session, ctx, lot, description=f"{kind.label} issued.", transaction_id=transaction_id)
-    events.record(session, ctx, f"{kind.name}.issued", lot.id, render(kind, lot))
+    await events.record(session, ctx, f"{kind.name}.issued", lot.id, render(kind, lot))
     return lot
 
 
@@ -439,7 +439,7 @@ async def update(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any, body:
     await ledger.lock_profile(session, ctx, lot.profile_id)
     if given.get("is_void"):
         await ledger.void(session, ctx, lot)
-        events.record(session, ctx, f"{kind.name}.voided", lot.id, render(kind, lot))
+        await events.record(session, ctx, f"{kind.name}.voided", lot.id, render(kind, lot))
         return lot
     if lot.is_void and given:
         raise Invalid.field("is_void", f"The {kind.name} is void.")
@@ -464,7 +464,7 @@ async def update(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any, body:
         if name in given and hasattr(lot, name):
             setattr(lot, name, given[name])
     await session.flush()
-    events.record(session, ctx, f"{kind.name}.updated", lot.id, render(kind, lot))
+    await events.record(session, ctx, f"{kind.name}.updated", lot.id, render(kind, lot))
     return lot
 
 
@@ -494,7 +494,7 @@ async def delete(session: AsyncSession, ctx: Ctx, kind: LotKind, lot: Any) -> No
     """Deleting an issued lot voids it: the row and its ledger stay."""
     await ledger.lock_profile(session, ctx, lot.profile_id)
     await ledger.void(session, ctx, lot, description="Deleted.")
-    events.record(session, ctx, f"{kind.name}.voided", lot.id, render(kind, lot))
+    await events.record(session, ctx, f"{kind.name}.voided", lot.id, render(kind, lot))
 
 
 def extended_expiry(
@@ -534,7 +534,7 @@ async def extend(session: AsyncSession, ctx: Ctx, kind: LotKind, body: ExtendIn)
             raise Invalid.field("ids", f"The {kind.name} {lot.id} is void.")
         lot.expires_at = extended_expiry(body, lot.expires_at, lot.definition.extend_days, now)
         lot.extended_at = now
-        events.record(session, ctx, f"{kind.name}.extended", lot.id, render(kind, lot))
+        await events.record(session, ctx, f"{kind.name}.extended", lot.id, render(kind, lot))
     await session.flush()
     return lots
 

@@ -26,12 +26,12 @@ from typing import Annotated, Any
 
 from pydantic import Field as Pyd
 from pydantic import StringConstraints
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import jsonlogic
+from omneo_server.domain import jsonlogic, reference
 from omneo_server.domain.catalogue import Int
 from omneo_server.domain.catalogue import _exists as exists
 from omneo_server.domain.context import Ctx
@@ -142,19 +142,17 @@ def choose(
 
 async def live_rates(session: AsyncSession, ctx: Ctx, point_definition_id: int, now: datetime) -> list[t.Rate]:
     """Steps 1 and 2: the definition's published, non-archived rates whose window holds ``now``."""
-    stmt = (
-        select(t.Rate)
-        .where(
-            t.Rate.tenant_id == ctx.tenant_id,
-            t.Rate.point_definition_id == point_definition_id,
-            t.Rate.is_published.is_(True),
-            t.Rate.is_archived.is_(False),
-            or_(t.Rate.start_time.is_(None), t.Rate.start_time <= now),
-            or_(t.Rate.end_time.is_(None), t.Rate.end_time >= now),
+
+    def live(rate: Any) -> bool:
+        return (
+            rate.point_definition_id == point_definition_id
+            and rate.is_published
+            and not rate.is_archived
+            and (rate.start_time is None or rate.start_time <= now)
+            and (rate.end_time is None or rate.end_time >= now)
         )
-        .order_by(t.Rate.id)
-    )
-    return list((await session.scalars(stmt)).all())
+
+    return await reference.rows(session, ctx, t.Rate, live)
 
 
 async def resolve(

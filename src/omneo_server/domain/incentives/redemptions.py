@@ -270,7 +270,7 @@ async def _spend_kind(
                 count=1,
             )
         )
-        events.record(session, ctx, f"{kind.name}.redeemed", lot.id, {"id": lot.id, "redeemed": part})
+        await events.record(session, ctx, f"{kind.name}.redeemed", lot.id, {"id": lot.id, "redeemed": part})
     return covered
 
 
@@ -316,7 +316,7 @@ async def redeem(
                 count=pick.quantity,
             )
         )
-        events.record(session, ctx, "benefit.redeemed", benefit.id, benefits.render(benefit))
+        await events.record(session, ctx, "benefit.redeemed", benefit.id, benefits.render(benefit))
     covered = ZERO
     if body.amount is not None:
         for kind in body.order():
@@ -331,7 +331,7 @@ async def redeem(
             raise Invalid.field("amount", "There is no balance to redeem for these strategies.")
     redemption.total = covered
     await session.flush()
-    events.record(
+    await events.record(
         session, ctx, "redemption.created", redemption.id, await render(session, ctx, redemption, False, False)
     )
     return redemption
@@ -451,7 +451,7 @@ async def _give_back(
     await session.flush()
     if not child.items:
         raise Invalid.field("amount", f"Nothing of redemption {parent.id} is left to give back.")
-    events.record(session, ctx, f"redemption.{how}", child.id, await render(session, ctx, child, False, False))
+    await events.record(session, ctx, f"redemption.{how}", child.id, await render(session, ctx, child, False, False))
     return child
 
 

@@ -24,13 +24,14 @@ from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
 from pydantic import StringConstraints
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import events
+from omneo_server.db.prepared import Insert, Prepared, adopt
+from omneo_server.domain import events, reference
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Invalid, NotFound
@@ -59,16 +60,8 @@ def _rank(tier: t.TierDefinition) -> tuple[Decimal, int]:
 
 async def active_tiers(session: AsyncSession, ctx: Ctx) -> list[t.TierDefinition]:
     """The tenant's tier programme: published, non-archived tiers, lowest first."""
-    stmt = (
-        select(t.TierDefinition)
-        .where(
-            t.TierDefinition.tenant_id == ctx.tenant_id,
-            t.TierDefinition.is_published.is_(True),
-            t.TierDefinition.is_archived.is_(False),
-        )
-        .order_by(t.TierDefinition.value_min, t.TierDefinition.id)
-    )
-    return list((await session.execute(stmt)).scalars())
+    tiers = await reference.rows(session, ctx, t.TierDefinition, lambda d: d.is_published and not d.is_archived)
+    return sorted(tiers, key=_rank)
 
 
 def _floor(tiers: list[t.TierDefinition]) -> t.TierDefinition | None:
@@ -103,13 +96,25 @@ def _window_filter(ctx: Ctx, profile_id: str, at: datetime, since: datetime | No
     ]
 
 
+_WINDOW_TOTAL = Prepared(
+    select(func.coalesce(func.sum(t.TierPoint.value), 0)).where(
+        t.TierPoint.tenant_id == bindparam("tenant"),
+        t.TierPoint.profile_id == bindparam("profile"),
+        t.TierPoint.issued_at > bindparam("start"),
+        t.TierPoint.issued_at <= bindparam("at"),
+        t.TierPoint.accrued_at <= bindparam("at"),
+    )
+)
+
+
 async def window_total(
     session: AsyncSession, ctx: Ctx, profile_id: str, at: datetime, *, since: datetime | None = None
 ) -> Decimal:
     """Σ tier points issued in ``(since, at]`` (``since`` defaults to 12 months before ``at``) and
     accrued by ``at``; never below zero."""
-    stmt = select(func.coalesce(func.sum(t.TierPoint.value), 0)).where(*_window_filter(ctx, profile_id, at, since))
-    total = Decimal((await session.execute(stmt)).scalar_one())
+    start = since if since is not None else add_months(at, -CYCLE_MONTHS)
+    found = await _WINDOW_TOTAL.one(session, tenant=ctx.tenant_id, profile=profile_id, start=start, at=at)
+    total = Decimal(found[0] if found is not None else 0)
     return max(ZERO, money(total) or ZERO)
 
 
@@ -125,14 +130,27 @@ async def lock_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> None
         await ledger.lock_profile(session, ctx, profile_id, live=False)
 
 
+def _tier_row(lock: bool) -> Prepared:
+    stmt = select(t.ProfileTier).where(
+        t.ProfileTier.tenant_id == bindparam("tenant"), t.ProfileTier.profile_id == bindparam("profile")
+    )
+    return Prepared(stmt.with_for_update() if lock else stmt)
+
+
+_ROW = {lock: _tier_row(lock) for lock in (False, True)}
+
+
 async def _row(session: AsyncSession, ctx: Ctx, profile_id: str, *, lock: bool) -> t.ProfileTier | None:
-    stmt = select(t.ProfileTier).where(t.ProfileTier.tenant_id == ctx.tenant_id, t.ProfileTier.profile_id == profile_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The profile's tier row (locked, second in the lock order, when ``lock``), with its definition."""
+    found = await _ROW[lock].one(session, tenant=ctx.tenant_id, profile=profile_id)
+    if found is None:
+        return None
+    tier_definition_id = found[_ROW[lock].columns().index("tier_definition_id")]
+    (definition,) = await reference.rows(session, ctx, t.TierDefinition, lambda d: d.id == tier_definition_id)
+    return adopt(session, t.ProfileTier, found, definition=definition)
 
 
-def _changed(
+async def _changed(
     session: AsyncSession,
     ctx: Ctx,
     profile_id: str,
@@ -149,9 +167,9 @@ def _changed(
         "at": at,
         "definition": render_definition(after) if after else None,
     }
-    events.record(session, ctx, "tier.changed", profile_id, payload)
+    await events.record(session, ctx, "tier.changed", profile_id, payload)
     if after is not None and reason in ("attain", "assign"):
-        events.record(session, ctx, "tier.achieved", profile_id, payload)
+        await events.record(session, ctx, "tier.achieved", profile_id, payload)
 
 
 def _place(
@@ -210,13 +228,13 @@ async def _maintain_row(
             continue
         lower = [tier for tier in tiers if _rank(tier) < _rank(current) and (tier.is_floor or tier.value_min <= total)]
         if not lower:
-            _changed(session, ctx, row.profile_id, current, None, "maintain", at)
+            await _changed(session, ctx, row.profile_id, current, None, "maintain", at)
             await session.delete(row)
             await session.flush()
             return None
         target = lower[-1]
         _place(row, target, at, credit=_credit(target, cycle))
-        _changed(session, ctx, row.profile_id, current, target, "maintain", at)
+        await _changed(session, ctx, row.profile_id, current, target, "maintain", at)
     await session.flush()
     return row
 
@@ -236,13 +254,13 @@ async def _evaluate(session: AsyncSession, ctx: Ctx, profile_id: str, now: datet
     if row is None:
         row, created = await _new_row(session, ctx, profile_id, best, now, credit=_credit(best, total))
         if created:
-            _changed(session, ctx, profile_id, None, best, "floor" if best.is_floor else "attain", now)
+            await _changed(session, ctx, profile_id, None, best, "floor" if best.is_floor else "attain", now)
             await session.flush()
             return row
     if best.value_min > row.definition.value_min and not best.is_floor:
         before = row.definition
         _place(row, best, now, credit=_credit(best, total))
-        _changed(session, ctx, profile_id, before, best, "attain", now)
+        await _changed(session, ctx, profile_id, before, best, "attain", now)
     await session.flush()
     return row
 
@@ -316,7 +334,7 @@ async def assign(session: AsyncSession, ctx: Ctx, profile_id: str, handle: str) 
             _place(row, tier, now, assigned=True)
     else:
         _place(row, tier, now, assigned=True)
-    _changed(session, ctx, profile_id, before, tier, "assign", now)
+    await _changed(session, ctx, profile_id, before, tier, "assign", now)
     await session.flush()
     return row
 
@@ -348,26 +366,28 @@ async def add_points(
 ) -> t.TierPoint:
     """Write a tier point (negative for returns), then bring the profile's tier up to date."""
     await lock_profile(session, ctx, profile_id)  # before the insert's key-share lock on it
-    row = t.TierPoint(
-        tenant_id=ctx.tenant_id,
-        profile_id=profile_id,
-        point_definition_id=definition.id,
-        value=money(value),
-        issued_at=issued_at,
-        accrued_at=accrued_at or issued_at,
-        rate_id=rate_id,
-        transaction_id=transaction_id,
-        source_type=source_type,
-        source_id=source_id,
-        meta=meta,
+    row: t.TierPoint = await _INSERT_POINT.adopt(
+        session,
+        dict(
+            tenant_id=ctx.tenant_id,
+            profile_id=profile_id,
+            point_definition_id=definition.id,
+            value=money(value),
+            issued_at=issued_at,
+            accrued_at=accrued_at or issued_at,
+            rate_id=rate_id,
+            transaction_id=transaction_id,
+            source_type=source_type,
+            source_id=source_id,
+            meta=meta,
+        ),
     )
-    session.add(row)
-    await session.flush()
-    events.record(session, ctx, "tier_point.created", row.id, render_point(row))
+    await events.record(session, ctx, "tier_point.created", row.id, render_point(row))
     await calculate(session, ctx, profile_id)
     return row
 
 
+_INSERT_POINT = Insert(t.TierPoint)
 POINT_FILTERS: dict[str, Field] = {
     "id": Field(t.TierPoint.id, int),
     "profile_id": Field(t.TierPoint.profile_id),
@@ -476,7 +496,7 @@ async def update_point(session: AsyncSession, ctx: Ctx, key: str, data: dict[str
         if name in data:
             setattr(row, name, data[name])
     await session.flush()
-    events.record(session, ctx, "tier_point.updated", row.id, render_point(row))
+    await events.record(session, ctx, "tier_point.updated", row.id, render_point(row))
     await calculate(session, ctx, row.profile_id)
     return row
 
@@ -487,7 +507,7 @@ async def delete_point(session: AsyncSession, ctx: Ctx, key: str) -> None:
     payload, profile_id = render_point(row), row.profile_id
     await session.delete(row)
     await session.flush()
-    events.record(session, ctx, "tier_point.deleted", payload["id"], payload)
+    await events.record(session, ctx, "tier_point.deleted", payload["id"], payload)
     await calculate(session, ctx, profile_id)
 
 

@@ -478,7 +478,7 @@ async def sign_up(session: AsyncSession, ctx: Ctx, body: s.ProfileFields) -> t.P
             await update(session, ctx, existing, s.ProfileFields.model_validate({"comms_attributes": fill}))
         profile, filled = existing, sorted(fill)
     payload = {"profile_id": profile.id, "existing": existing is not None, "comms": sent, "filled": filled}
-    events.record(session, ctx, "profile.signed_up", profile.id, payload)
+    await events.record(session, ctx, "profile.signed_up", profile.id, payload)
     return profile if existing is None else None
 
 
@@ -511,7 +511,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: s.ProfileFields, created
     await session.flush()
     await _apply(session, ctx, profile, body)
     await _touch(session, profile)
-    events.record(session, ctx, "profile.created", profile.id, await render(session, ctx, profile))
+    await events.record(session, ctx, "profile.created", profile.id, await render(session, ctx, profile))
     return profile
 
 
@@ -524,7 +524,7 @@ async def update(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: s.Pr
         setattr(profile, key, value)
     await _apply(session, ctx, profile, body)
     await _touch(session, profile)
-    events.record(session, ctx, "profile.updated", profile.id, await render(session, ctx, profile))
+    await events.record(session, ctx, "profile.updated", profile.id, await render(session, ctx, profile))
     return profile
 
 
@@ -536,7 +536,7 @@ async def _touch(session: AsyncSession, profile: t.Profile) -> None:
 async def changed(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> t.Profile:
     """Mark a sub-resource change on the profile and emit ``profile.updated``."""
     await _touch(session, profile)
-    events.record(session, ctx, "profile.updated", profile.id, await render(session, ctx, profile))
+    await events.record(session, ctx, "profile.updated", profile.id, await render(session, ctx, profile))
     return profile
 
 
@@ -544,7 +544,7 @@ async def soft_delete(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> No
     profile.profile_type = "deleted"
     profile.deleted_at = clock.now()
     await _touch(session, profile)
-    events.record(session, ctx, "profile.deleted", profile.id, {"id": profile.id, "email": profile.email})
+    await events.record(session, ctx, "profile.deleted", profile.id, {"id": profile.id, "email": profile.email})
 
 
 async def purge(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
@@ -558,7 +558,7 @@ async def purge(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
     )
     await session.delete(profile)
     await session.flush()
-    events.record(session, ctx, "profile.purged", profile.id, {"id": profile.id})
+    await events.record(session, ctx, "profile.purged", profile.id, {"id": profile.id})
 
 
 async def depersonalise(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> t.Profile:
@@ -583,7 +583,7 @@ async def depersonalise(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> 
         )
     )
     await _touch(session, profile)
-    events.record(session, ctx, "profile.depersonalised", profile.id, {"id": profile.id})
+    await events.record(session, ctx, "profile.depersonalised", profile.id, {"id": profile.id})
     return profile
 
 
@@ -658,7 +658,7 @@ async def merge(session: AsyncSession, ctx: Ctx, winner_id: str, loser_id: str) 
     loser.profile_type = "deleted"
     loser.deleted_at = clock.now()
     await _touch(session, loser)
-    events.record(session, ctx, "profile.merged", winner.id, {"winner_id": winner.id, "loser_id": loser.id})
+    await events.record(session, ctx, "profile.merged", winner.id, {"winner_id": winner.id, "loser_id": loser.id})
     return await changed(session, ctx, winner)
 
 
@@ -696,9 +696,9 @@ async def upsert(session: AsyncSession, ctx: Ctx, raw: dict[str, Any], match: st
     return await create(session, ctx, body)
 
 
-def resync(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
+async def resync(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> None:
     """Emit ``profile.resync`` so downstream systems fetch the profile again."""
-    events.record(session, ctx, "profile.resync", profile.id, {"id": profile.id})
+    await events.record(session, ctx, "profile.resync", profile.id, {"id": profile.id})
 
 
 async def mark_for_sync(session: AsyncSession, ctx: Ctx, since: Any) -> int:
@@ -708,7 +708,7 @@ async def mark_for_sync(session: AsyncSession, ctx: Ctx, since: Any) -> int:
     )
     ids = list((await session.execute(stmt)).scalars())
     for profile_id in ids:
-        events.record(session, ctx, "profile.resync", profile_id, {"id": profile_id})
+        await events.record(session, ctx, "profile.resync", profile_id, {"id": profile_id})
     return len(ids)
 
 

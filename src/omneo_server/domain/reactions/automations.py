@@ -178,7 +178,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: AutomationIn) -> t.Autom
     row.next_run_at = next_tick(row, clock.now())
     session.add(row)
     await session.flush()
-    events.record(session, ctx, "automation.created", row.id, render_automation(row))
+    await events.record(session, ctx, "automation.created", row.id, render_automation(row))
     return row
 
 
@@ -200,7 +200,7 @@ async def update_automation(session: AsyncSession, ctx: Ctx, key: Any, body: Bod
     if {"schedule", "frequency", "run_at"} & data.keys():
         row.next_run_at = next_tick(row, clock.now())
     await session.flush()
-    events.record(session, ctx, "automation.updated", row.id, render_automation(row))
+    await events.record(session, ctx, "automation.updated", row.id, render_automation(row))
     return row
 
 

@@ -97,7 +97,7 @@ async def run_due(session: AsyncSession, ctx: Ctx, now: datetime) -> int:
                     "occurs_on": occurs.isoformat(),
                     "offset_days": reminder.offset_days,
                 }
-                events.record(session, ctx, "reminder.due", profile_id, payload)
+                await events.record(session, ctx, "reminder.due", profile_id, payload)
                 count += 1
     return count
 
@@ -116,7 +116,7 @@ async def expire_statuses(session: AsyncSession, ctx: Ctx, now: datetime) -> int
     expired = list((await session.execute(stmt)).scalars())
     for row in expired:
         payload = {"profile_id": row.profile_id, "status": row.status.handle, "expired_at": row.expires_at}
-        events.record(session, ctx, "profile.status_expired", row.profile_id, payload)
+        await events.record(session, ctx, "profile.status_expired", row.profile_id, payload)
     if expired:
         await session.execute(delete(t.ProfileStatus).where(t.ProfileStatus.id.in_([row.id for row in expired])))
     return len(expired)

@@ -148,9 +148,9 @@ async def get_action(session: AsyncSession, ctx: Ctx, owner: Any, key: str) -> t
     return row
 
 
-def _touched(session: AsyncSession, ctx: Ctx, owner: Any, render: Any) -> None:
+async def _touched(session: AsyncSession, ctx: Ctx, owner: Any, render: Any) -> None:
     kind = "trigger" if isinstance(owner, t.Trigger) else "automation"
-    events.record(session, ctx, f"{kind}.updated", owner.id, render(owner))
+    await events.record(session, ctx, f"{kind}.updated", owner.id, render(owner))
 
 
 async def create_action(session: AsyncSession, ctx: Ctx, owner: Any, body: ActionIn, render: Any) -> t.Action:
@@ -161,7 +161,7 @@ async def create_action(session: AsyncSession, ctx: Ctx, owner: Any, body: Actio
         row.sort_order = len(owner.actions) + 1
     owner.actions.append(row)
     await session.flush()
-    _touched(session, ctx, owner, render)
+    await _touched(session, ctx, owner, render)
     return row
 
 
@@ -176,7 +176,7 @@ async def update_action(session: AsyncSession, ctx: Ctx, owner: Any, key: str, b
         setattr(row, name, value)
     await session.flush()
     await session.refresh(owner, ["actions"])
-    _touched(session, ctx, owner, render)
+    await _touched(session, ctx, owner, render)
     return row
 
 
@@ -184,7 +184,7 @@ async def delete_action(session: AsyncSession, ctx: Ctx, owner: Any, key: str, r
     row = await get_action(session, ctx, owner, key)
     owner.actions.remove(row)
     await session.flush()
-    _touched(session, ctx, owner, render)
+    await _touched(session, ctx, owner, render)
 
 
 # --- trigger CRUD ----------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: TriggerIn) -> t.Trigger:
     row.actions = new_actions(ctx, items)
     session.add(row)
     await session.flush()
-    events.record(session, ctx, "trigger.created", row.id, render_trigger(row))
+    await events.record(session, ctx, "trigger.created", row.id, render_trigger(row))
     return row
 
 
@@ -226,7 +226,7 @@ async def update_trigger(session: AsyncSession, ctx: Ctx, key: Any, body: Body) 
     for name, value in data.items():
         setattr(row, name, value)
     await session.flush()
-    events.record(session, ctx, "trigger.updated", row.id, render_trigger(row))
+    await events.record(session, ctx, "trigger.updated", row.id, render_trigger(row))
     return row
 
 
