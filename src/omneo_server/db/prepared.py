@@ -21,12 +21,15 @@ adopted object from ``RETURNING``, so nothing just written is read back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event, insert, inspect
+from sqlalchemy import exc as exc_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,9 +120,10 @@ class Prepared:
         compiled = self._for(session.get_bind().dialect)
         values = _values(compiled, params)
         raw, is_sqlite = await _driver(session)
-        fetched: Sequence[Any] = (
-            raw.execute(compiled.sql, values).fetchall() if is_sqlite else await raw.fetch(compiled.sql, *values)
-        )
+        with _translated(compiled.sql, values):
+            fetched: Sequence[Any] = (
+                raw.execute(compiled.sql, values).fetchall() if is_sqlite else await raw.fetch(compiled.sql, *values)
+            )
         processors = compiled.results
         return [
             tuple(value if fn is None else fn(value) for fn, value in zip(processors, row, strict=True))
@@ -135,9 +139,10 @@ class Prepared:
         compiled = self._for(session.get_bind().dialect)
         values = _values(compiled, params)
         raw, is_sqlite = await _driver(session)
-        if is_sqlite:
-            return int(raw.execute(compiled.sql, values).rowcount)
-        status: str = await raw.execute(compiled.sql, *values)
+        with _translated(compiled.sql, values):
+            if is_sqlite:
+                return int(raw.execute(compiled.sql, values).rowcount)
+            status: str = await raw.execute(compiled.sql, *values)
         return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
     async def run_many(self, session: AsyncSession, many: Sequence[Mapping[str, Any]]) -> None:
@@ -147,10 +152,33 @@ class Prepared:
         compiled = self._for(session.get_bind().dialect)
         batch = [_values(compiled, params) for params in many]
         raw, is_sqlite = await _driver(session)
-        if is_sqlite:
-            raw.executemany(compiled.sql, batch)
-        else:
-            await raw.executemany(compiled.sql, batch)
+        with _translated(compiled.sql, batch):
+            if is_sqlite:
+                raw.executemany(compiled.sql, batch)
+            else:
+                await raw.executemany(compiled.sql, batch)
+
+
+@contextmanager
+def _translated(sql: str, params: Any) -> Iterator[None]:
+    """The driver's integrity and data errors as SQLAlchemy raises them (what the API answers 422)."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise exc_.IntegrityError(sql, params, exc) from exc
+    except sqlite3.DataError as exc:
+        raise exc_.DataError(sql, params, exc) from exc
+    except Exception as exc:
+        name = type(exc).__module__
+        if name.startswith("asyncpg"):
+            import asyncpg
+
+            if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+                raise exc_.IntegrityError(sql, params, exc) from exc
+            if isinstance(exc, asyncpg.DataError):
+                raise exc_.DataError(sql, params, exc) from exc
+            raise exc_.DBAPIError(sql, params, exc) from exc
+        raise
 
 
 def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -1,5 +1,6 @@
 """Reference data: the configuration hot commands read on every call (the point definitions that
-earn, their rates, the tier programme, settings), cached per process and per tenant under the
+earn, their rates, the tier programme, the definitions of the lots a redemption spends, settings),
+cached per process and per tenant under the
 tenant's configuration epoch, so a sale reads one small row instead of a query per table.
 
 Kept honest like the profile read model (``profiles/documents.py``):
@@ -35,7 +36,14 @@ from omneo_server.db.prepared import Prepared, adopt, attribute_names
 from omneo_server.domain.context import Ctx
 
 #: The tables whose rows are cached (each has ``tenant_id``).
-CACHED: tuple[type[Any], ...] = (t.PointDefinition, t.Rate, t.TierDefinition, t.Setting)
+CACHED: tuple[type[Any], ...] = (
+    t.PointDefinition,
+    t.RewardDefinition,
+    t.CreditDefinition,
+    t.Rate,
+    t.TierDefinition,
+    t.Setting,
+)
 
 T = TypeVar("T")
 _EPOCH_READ = "reference_epoch"

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.db.prepared import Insert, Prepared
+from omneo_server.db.prepared import Insert, Prepared, adopt
 from omneo_server.domain import events, locks, reference
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
@@ -126,30 +126,37 @@ def redeemable_benefit(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
-    """The Balances object (entities.md §1.9), read in one statement."""
-    now = clock.now()
+def _balances_statement() -> Prepared:
+    profile: Any = bindparam("profile")
+    now: Any = bindparam("now")
 
     def total(kind: Kind) -> Any:
         table = kind.table
         summed = select(func.coalesce(func.sum(table.value_remaining), 0))
-        return summed.where(table.profile_id == profile_id, live(kind, now)).scalar_subquery()
+        return summed.where(table.profile_id == profile, live(kind, now)).scalar_subquery()
 
-    benefits = select(func.count()).where(t.Benefit.profile_id == profile_id, redeemable_benefit(now))
+    benefits = select(func.count()).where(t.Benefit.profile_id == profile, redeemable_benefit(now))
     setting = select(t.Setting.value).where(
-        t.Setting.tenant_id == ctx.tenant_id, t.Setting.handle == "point_dollar_rate"
+        t.Setting.tenant_id == bindparam("tenant"), t.Setting.handle == "point_dollar_rate"
     )
-    row = (
-        await session.execute(
-            select(
-                total(REWARD),
-                total(POINT),
-                total(CREDIT),
-                benefits.scalar_subquery(),
-                setting.limit(1).scalar_subquery(),
-            )
+    return Prepared(
+        select(
+            total(REWARD).label("reward"),
+            total(POINT).label("point"),
+            total(CREDIT).label("credit"),
+            benefits.scalar_subquery().label("benefits"),
+            setting.limit(1).scalar_subquery().label("rate"),
         )
-    ).one()
+    )
+
+
+_BALANCES = _balances_statement()
+
+
+async def balances(session: AsyncSession, ctx: Ctx, profile_id: str) -> dict[str, Any]:
+    """The Balances object (entities.md §1.9), read in one statement."""
+    row = await _BALANCES.one(session, profile=profile_id, now=clock.now(), tenant=ctx.tenant_id)
+    assert row is not None
     reward, points, credit = (Decimal(row[i]) for i in range(3))
     point_dollars = q(points * _rate(row[4]))
     combined = reward + point_dollars
@@ -177,25 +184,39 @@ async def _profile_balances(session: AsyncSession, ctx: Ctx, profile_id: str) ->
 profiles.RENDER_HOOKS.append(_profile_balances)
 
 
-async def _balances_change_at(session: AsyncSession, ctx: Ctx, profile_id: str, now: datetime) -> datetime | None:
-    """When the profile's balances next change by time alone: a lot or benefit issued for later,
-    points accruing, or one expiring (one statement)."""
+def _changes_statement() -> Prepared:
+    profile: Any = bindparam("profile")
+    now: Any = bindparam("now")
 
     def first(table: Any, *columns: Any) -> Any:
-        held = [table.profile_id == profile_id, table.is_void.is_(False)]
+        held = [table.profile_id == profile, table.is_void.is_(False)]
         if table is t.Benefit:
             held.append(or_(t.Benefit.redemptions_remaining.is_(None), t.Benefit.redemptions_remaining > 0))
         else:
             held.append(table.value_remaining > 0)
-        return [select(func.min(column)).where(*held, column > now).scalar_subquery() for column in columns]
+        return [
+            select(func.min(column)).where(*held, column > now).scalar_subquery().label(f"{table.__tablename__}_{n}")
+            for n, column in enumerate(columns)
+        ]
 
-    moments = [
-        *first(t.Reward, t.Reward.issued_at, t.Reward.expires_at),
-        *first(t.Credit, t.Credit.issued_at, t.Credit.expires_at),
-        *first(t.Point, t.Point.issued_at, t.Point.accrued_at, t.Point.expires_at),
-        *first(t.Benefit, t.Benefit.issued_at, t.Benefit.expires_at),
-    ]
-    found = [moment for moment in (await session.execute(select(*moments))).one() if moment is not None]
+    return Prepared(
+        select(
+            *first(t.Reward, t.Reward.issued_at, t.Reward.expires_at),
+            *first(t.Credit, t.Credit.issued_at, t.Credit.expires_at),
+            *first(t.Point, t.Point.issued_at, t.Point.accrued_at, t.Point.expires_at),
+            *first(t.Benefit, t.Benefit.issued_at, t.Benefit.expires_at),
+        )
+    )
+
+
+_CHANGES = _changes_statement()
+
+
+async def _balances_change_at(session: AsyncSession, ctx: Ctx, profile_id: str, now: datetime) -> datetime | None:
+    """When the profile's balances next change by time alone: a lot or benefit issued for later,
+    points accruing, or one expiring (one statement)."""
+    row = await _CHANGES.one(session, profile=profile_id, now=now)
+    found = [moment for moment in row or () if moment is not None]
     return min(found) if found else None
 
 
@@ -389,21 +410,41 @@ async def move(
     )
 
 
-async def live_lots(
-    session: AsyncSession, profile_id: str, kind: Kind, now: datetime, ids: Sequence[int] | None = None
-) -> list[Any]:
-    """The profile's spendable lots in consumption order: nearest expiry first (never-expiring
-    last), then oldest, locked for this transaction."""
+def _live_lots_statement(kind: Kind) -> Prepared:
     table = kind.table
-    stmt = (
+    return Prepared(
         select(table)
-        .where(table.profile_id == profile_id, live(kind, now))
+        .where(table.profile_id == bindparam("profile"), live(kind, bindparam("now")))
         .order_by(table.expires_at.is_(None), table.expires_at, table.issued_at, table.id)
         .with_for_update()
     )
+
+
+_LIVE_LOTS = {kind.name: _live_lots_statement(kind) for kind in KINDS.values()}
+
+
+async def live_lots(
+    session: AsyncSession, ctx: Ctx, profile_id: str, kind: Kind, now: datetime, ids: Sequence[int] | None = None
+) -> list[Any]:
+    """The profile's spendable lots in consumption order: nearest expiry first (never-expiring
+    last), then oldest, locked for this transaction (with their definitions, from the cache)."""
+    table = kind.table
     if ids is not None:
-        stmt = stmt.where(table.id.in_(ids))
-    return list((await session.execute(stmt)).scalars())
+        stmt = (
+            select(table)
+            .where(table.profile_id == profile_id, live(kind, now), table.id.in_(ids))
+            .order_by(table.expires_at.is_(None), table.expires_at, table.issued_at, table.id)
+            .with_for_update()
+        )
+        return list((await session.execute(stmt)).scalars())
+    rows = await _LIVE_LOTS[kind.name].rows(session, profile=profile_id, now=now)
+    if not rows:
+        return []
+    defined_by = _LIVE_LOTS[kind.name].columns().index(f"{kind.name}_definition_id")
+    needed = {row[defined_by] for row in rows}
+    cls = table.definition.property.mapper.class_
+    definitions = {d.id: d for d in await reference.rows(session, ctx, cls, lambda d: d.id in needed)}
+    return [adopt(session, table, row, definition=definitions[row[defined_by]]) for row in rows]
 
 
 async def take(
@@ -424,7 +465,7 @@ async def take(
     say what came from where; never more than the lots hold."""
     taken: list[tuple[Lot, Decimal]] = []
     seen: set[int] = set()
-    spendable = await live_lots(session, profile_id, kind, now)
+    spendable = await live_lots(session, ctx, profile_id, kind, now)
     left = sum((lot.value_remaining for lot in spendable), ZERO)  # the balance, as the entries record it
     for lot in [*first, *spendable]:
         if wanted <= 0:

@@ -16,12 +16,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Pyd
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from omneo_server import clock
 from omneo_server.db import tables as t
+from omneo_server.db.prepared import Insert, Prepared
 from omneo_server.domain import crud, events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
@@ -220,6 +222,21 @@ async def _benefit_for(session: AsyncSession, ctx: Ctx, profile_id: str, pick: B
     return benefit
 
 
+_INSERT = Insert(t.Redemption)
+_INSERT_ITEM = Insert(t.RedemptionItem)
+_TOTAL = Prepared(
+    update(t.Redemption)
+    .where(t.Redemption.id == bindparam("redemption"))
+    .values(total=bindparam("total"), updated_at=bindparam("at"))
+)
+
+
+async def _add_item(session: AsyncSession, redemption: t.Redemption, values: dict[str, Any]) -> None:
+    """Write a line of the redemption and add it to its loaded lines (no flush, no read back)."""
+    item = await _INSERT_ITEM.adopt(session, values)
+    set_committed_value(redemption, "items", [*redemption.items, item])
+
+
 async def _spend_kind(
     session: AsyncSession,
     ctx: Ctx,
@@ -259,16 +276,18 @@ async def _spend_kind(
         spent[(kind.name, lot.id)] = lot  # the answer renders it: keep the row (the session holds it weakly)
         value = min(dollars - covered, q(part * rate))
         covered += value
-        redemption.items.append(
-            t.RedemptionItem(
-                tenant_id=ctx.tenant_id,
-                redemption_id=redemption.id,
-                type=kind.name,
-                item_id=lot.id,
-                value=value,
-                points=part if kind is POINT else None,
-                count=1,
-            )
+        await _add_item(
+            session,
+            redemption,
+            {
+                "tenant_id": ctx.tenant_id,
+                "redemption_id": redemption.id,
+                "type": kind.name,
+                "item_id": lot.id,
+                "value": value,
+                "points": part if kind is POINT else None,
+                "count": 1,
+            },
         )
         await events.record(session, ctx, f"{kind.name}.redeemed", lot.id, {"id": lot.id, "redeemed": part})
     return covered
@@ -301,20 +320,21 @@ async def redeem(
         meta=body.meta,
         items=[],
     )
-    session.add(redemption)
-    await session.flush()
+    await _INSERT.write(session, redemption)
     for index, pick in enumerate(body.benefits):
         benefit = await _benefit_for(session, ctx, profile_id, pick, index)
         await benefits.spend(session, ctx, benefit, pick.quantity, redemption.id, field=f"benefits.{index}")
-        redemption.items.append(
-            t.RedemptionItem(
-                tenant_id=ctx.tenant_id,
-                redemption_id=redemption.id,
-                type="benefit",
-                item_id=benefit.id,
-                value=q((benefit.value or ZERO) * pick.quantity),
-                count=pick.quantity,
-            )
+        await _add_item(
+            session,
+            redemption,
+            {
+                "tenant_id": ctx.tenant_id,
+                "redemption_id": redemption.id,
+                "type": "benefit",
+                "item_id": benefit.id,
+                "value": q((benefit.value or ZERO) * pick.quantity),
+                "count": pick.quantity,
+            },
         )
         await events.record(session, ctx, "benefit.redeemed", benefit.id, benefits.render(benefit))
     covered = ZERO
@@ -329,8 +349,8 @@ async def redeem(
             )
         if covered == 0 and not body.benefits:
             raise Invalid.field("amount", "There is no balance to redeem for these strategies.")
-    redemption.total = covered
-    await session.flush()
+    await _TOTAL.run(session, redemption=redemption.id, total=covered, at=clock.now())
+    set_committed_value(redemption, "total", covered)
     await events.record(
         session, ctx, "redemption.created", redemption.id, await render(session, ctx, redemption, False, False)
     )

@@ -18,12 +18,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.db.prepared import Prepared
+from omneo_server.db.prepared import Insert, Prepared
 from omneo_server.domain import events, locks
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.custom_fields import set_custom
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.inputs import Body
+from omneo_server.domain.profiles import documents
 from omneo_server.domain.profiles import schemas as s
 from omneo_server.domain.profiles.render import render_profile
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
@@ -123,12 +124,20 @@ def render_loaded(profile: t.Profile) -> dict[str, Any]:
 
 async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile, refresh: bool = True) -> dict[str, Any]:
     """Render one profile whole, with its balances and tier (after a change, custom attributes may
-    have been written beside it: ``refresh``). Lists use :func:`render_loaded` alone."""
+    have been written beside it: ``refresh``). Lists use :func:`render_loaded` alone. A second
+    rendering in the same transaction with nothing changed between is the first one."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    found = documents.remembered(session, profile.id)
+    if found is not None:
+        return found[1]
+    seen_epoch = await documents.epoch(session, ctx.tenant_id)  # before rendering, as a reader does
     if refresh:
         await session.refresh(profile, ["custom_fields"])
     out = render_loaded(profile)
     for hook in RENDER_HOOKS:
         out.update(await hook(session, ctx, profile.id))
+    documents.remember(session, profile.id, seen_epoch, out)
     return out
 
 
@@ -152,6 +161,9 @@ async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifi
     return profile
 
 
+_INSERT = Insert(t.Profile)
+
+
 def _live_id(*where: Any) -> Prepared:
     profile = t.Profile
     live = (profile.tenant_id == bindparam("tenant"), profile.deleted_at.is_(None))
@@ -161,6 +173,7 @@ def _live_id(*where: Any) -> Prepared:
 _LIVE_ID = {
     "id": _live_id(t.Profile.id == bindparam("key")),
     "email": _live_id(t.Profile.email == bindparam("key")),
+    "mobile_phone": _live_id(t.Profile.mobile_phone == bindparam("key")),
     "identity": _live_id(
         t.Profile.id.in_(
             select(t.Identity.profile_id).where(
@@ -254,13 +267,10 @@ async def _find_live(session: AsyncSession, ctx: Ctx, column: Any, value: str) -
 
 
 async def _check_contact_unique(session: AsyncSession, ctx: Ctx, data: dict[str, Any], own_id: str | None) -> None:
-    for name, column, message in (
-        ("email", t.Profile.email, "The email has already been taken."),
-        ("mobile_phone", t.Profile.mobile_phone, PHONE_TAKEN),
-    ):
+    for name, message in (("email", "The email has already been taken."), ("mobile_phone", PHONE_TAKEN)):
         if data.get(name):
-            other = await _find_live(session, ctx, column, data[name])
-            if other is not None and other.id != own_id:
+            other = await _LIVE_ID[name].one(session, tenant=ctx.tenant_id, key=data[name])
+            if other is not None and other[0] != own_id:
                 raise Invalid.field(name, message)
 
 
@@ -507,10 +517,11 @@ async def create(session: AsyncSession, ctx: Ctx, body: s.ProfileFields, created
     profile = t.Profile(tenant_id=ctx.tenant_id, created_by=created_by or ctx.actor, comms={}, appearance={}, **values)
     profile.identities, profile.addresses, profile.dates = [], [], []
     profile.tags, profile.statuses, profile.regions = [], [], []
-    session.add(profile)
-    await session.flush()
+    profile.custom_fields = []
+    await _INSERT.write(session, profile)
+    await documents.invalidate(session, profile.id)
     await _apply(session, ctx, profile, body)
-    await _touch(session, profile)
+    await session.flush()
     await events.record(session, ctx, "profile.created", profile.id, await render(session, ctx, profile))
     return profile
 

@@ -57,6 +57,7 @@ CONFIGURATION = (t.Status, t.Region, t.Tag, t.TierDefinition)
 VALIDITY_HOOKS: list[Callable[[AsyncSession, Ctx, str, datetime], Awaitable[datetime | None]]] = []
 
 _INVALIDATED = "profile_documents_invalidated"
+_RENDERED = "profile_documents_rendered"
 Renderer = Callable[[AsyncSession, Ctx, t.Profile], Awaitable[dict[str, Any]]]
 
 
@@ -83,12 +84,14 @@ def _owners(obj: Any) -> Iterable[str]:
 @event.listens_for(Session, "after_flush")
 def _invalidate(session: Session, _context: Any) -> None:
     done: set[str] = session.info.setdefault(_INVALIDATED, set())
-    profiles: set[str] = set()
+    owners: set[str] = set()
     tenants: set[int] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        profiles.update(pid for pid in _owners(obj) if pid not in done)
+        owners.update(_owners(obj))
         if isinstance(obj, t.Setting) or (isinstance(obj, CONFIGURATION) and obj not in session.new):
             tenants.add(obj.tenant_id)
+    _forget_renderings(session, owners, everything=bool(tenants))
+    profiles = owners - done
     connection = session.connection()
     if profiles:
         connection.execute(_BUMP, {"ids": sorted(profiles)})
@@ -114,6 +117,7 @@ _BUMP_ONE = Prepared(text(_bump("id = :profile")))
 
 async def invalidate(session: AsyncSession, profile_id: str) -> None:
     """What the flush listener does, for a write made past the ORM (a prepared statement)."""
+    _forget_renderings(session.sync_session, {profile_id})
     done: set[str] = session.sync_session.info.setdefault(_INVALIDATED, set())
     if profile_id not in done:
         await _BUMP_ONE.run(session, profile=profile_id)
@@ -123,6 +127,30 @@ async def invalidate(session: AsyncSession, profile_id: str) -> None:
 def _forget(session: Session, *_args: Any) -> None:
     """The transaction ended (or a savepoint rolled back): invalidate afresh from now on."""
     session.info.pop(_INVALIDATED, None)
+    session.info.pop(_RENDERED, None)
+
+
+# --- renderings within a command ----------------------------------------------------------------
+# A command that renders a profile twice (its event, then its answer) renders it once: the rendering
+# is remembered in the transaction until anything the profile renders is written.
+
+
+def remembered(session: AsyncSession, profile_id: str) -> tuple[int, dict[str, Any]] | None:
+    """The profile's rendering made earlier in this transaction, if nothing it shows changed since,
+    with the configuration epoch read before it was made."""
+    found: dict[str, tuple[int, dict[str, Any]]] = session.sync_session.info.get(_RENDERED, {})
+    return found.get(profile_id)
+
+
+def remember(session: AsyncSession, profile_id: str, seen_epoch: int, rendered: dict[str, Any]) -> None:
+    session.sync_session.info.setdefault(_RENDERED, {})[profile_id] = (seen_epoch, rendered)
+
+
+def _forget_renderings(session: Session, profile_ids: set[str], everything: bool = False) -> None:
+    found: dict[str, Any] | None = session.info.get(_RENDERED)
+    if found:
+        for profile_id in list(found) if everything else profile_ids:
+            found.pop(profile_id, None)
 
 
 for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
@@ -171,9 +199,13 @@ async def valid_until(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> in
     return _unix(min(moments)) if moments else None
 
 
+_EPOCH = Prepared(select(t.Tenant.profile_epoch).where(t.Tenant.id == bindparam("tenant")))
+
+
 async def epoch(session: AsyncSession, tenant_id: int) -> int:
-    found = await session.execute(select(t.Tenant.profile_epoch).where(t.Tenant.id == tenant_id))
-    return int(found.scalar_one())
+    found = await _EPOCH.one(session, tenant=tenant_id)
+    assert found is not None
+    return int(found[0])
 
 
 async def rendered_by_write(session: AsyncSession, ctx: Ctx, profile: t.Profile, render: Renderer) -> dict[str, Any]:
@@ -185,8 +217,12 @@ async def rendered_by_write(session: AsyncSession, ctx: Ctx, profile: t.Profile,
     if profile.deleted_at is not None:
         return await render(session, ctx, profile)
     await session.flush()
-    seen_epoch = await epoch(session, ctx.tenant_id)
-    rendered = await render(session, ctx, profile)
+    found = remembered(session, profile.id)
+    if found is None:
+        seen_epoch = await epoch(session, ctx.tenant_id)
+        rendered = await render(session, ctx, profile)
+    else:
+        seen_epoch, rendered = found
     until = await valid_until(session, ctx, profile)
     await session.execute(
         update(t.ProfileDocument)
