@@ -53,6 +53,7 @@ DRAIN_LIMIT_SECONDS = 5.0
 #: The data-path targets (issue 11), each a share of the bare endpoint's req/s in the same run.
 READ_TARGET = 0.35  # profile read
 WRITE_TARGET = 0.20  # profile create, sale ingest
+LIST_TARGET = 0.25  # profile list filtered by email
 
 
 def verdict(name: str, share: float, recheck: float, target: float) -> str:

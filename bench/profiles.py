@@ -7,6 +7,8 @@ fixed time per scenario:
 * ``bare GET``            closed loop, ``--concurrency`` requests in flight, against the bare app;
 * ``profile POST``        closed loop, each request creates a profile with a unique email;
 * ``profile GET``         closed loop, each request fetches a random profile created above;
+* ``profile list``        closed loop, ``GET /api/v3/profiles?filter[email]=…`` for a random email of
+                          the profiles created above (one profile per page);
 * ``profile GET @rate``   open loop: requests are *sent* at a fixed ``--rate`` whatever the replies
                           do, and latency counts from each request's scheduled send time (so a
                           stalled server shows up as latency, not as fewer requests);
@@ -29,8 +31,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import quote
 
-from _harness import READ_TARGET, WRITE_TARGET, Get, add_common_arguments, environment, table, verdict
+import httpx
+
+from _harness import LIST_TARGET, READ_TARGET, WRITE_TARGET, Get, add_common_arguments, environment, table, verdict
 
 P99_TARGET_MS = 10.0
 
@@ -45,6 +50,24 @@ class ProfilePost:
 
     def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
         return self.path, json.dumps({"email": f"{prefix}-{n}@example.com", "first_name": "Bench"}).encode()
+
+
+@dataclass(frozen=True)
+class ListByEmail:
+    """``GET /api/v3/profiles?filter[email]=…`` for a random one of ``emails``."""
+
+    emails: tuple[str, ...]
+    method: ClassVar[str] = "GET"
+    collect_ids: ClassVar[bool] = False
+
+    def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
+        return f"/api/v3/profiles?filter[email]={quote(rng.choice(self.emails))}", None
+
+
+def _emails(base: str, token: str, ids: Sequence[str]) -> tuple[str, ...]:
+    """The emails of some of the created profiles (read back over the API)."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        return tuple(client.get(f"/api/v3/profiles/{pid}").json()["data"]["email"] for pid in ids)
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -68,11 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise RuntimeError(f"no profile was created: {created.first_error}")
         gets = Get("/api/v3/profiles", tuple(random.sample(ids, min(len(ids), 10_000))))
         got, _ = bench.closed_loop("profile GET", omneo, gets)
+        listed, _ = bench.closed_loop(
+            "profile list", omneo, ListByEmail(_emails(omneo.url, env.token, random.sample(ids, min(len(ids), 200))))
+        )
         paced = bench.open_loop(
             f"profile GET @{args.rate:g}/s open loop", omneo, gets, float(args.rate), args.open_connections
         )
         recheck, _ = bench.closed_loop("bare GET (recheck)", bare, Get("/"))
-        results = [baseline, created, got, paced, recheck]
+        results = [baseline, created, got, listed, paced, recheck]
 
     print()
     print(table(results, baseline))
@@ -91,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"target profile GET p99 <= {P99_TARGET_MS:g} ms at {args.rate:g} req/s: {'MET' if p99_ok else 'MISSED'}")
     print(verdict("profile GET", ratio, again, READ_TARGET))
+    listed_share = listed.rps / baseline.rps if baseline.rps else 0.0
+    print(verdict("profile list", listed_share, listed.rps / recheck.rps if recheck.rps else 0.0, LIST_TARGET))
     created_share = created.rps / baseline.rps if baseline.rps else 0.0
     created_again = created.rps / recheck.rps if recheck.rps else 0.0
     print(verdict("profile POST", created_share, created_again, WRITE_TARGET))

@@ -66,6 +66,26 @@ class FastPath:
         row = await (await self._postgres()).fetchrow(_numbered(sql), *params)
         return None if row is None else tuple(row)
 
+    async def fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        if self.is_sqlite:
+            return list(self._connection().execute(sql, tuple(params)).fetchall())
+        return [tuple(row) for row in await (await self._postgres()).fetch(_numbered(sql), *params)]
+
+    async def executemany(self, sql: str, many: Sequence[Sequence[Any]]) -> None:
+        """One statement per parameter set, together in one transaction (on SQLite, holding the
+        write lock)."""
+        if self.is_sqlite:
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(sql, [tuple(params) for params in many])
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return
+        await (await self._postgres()).executemany(_numbered(sql), [tuple(params) for params in many])
+
     async def execute(self, sql: str, params: Sequence[Any]) -> None:
         """One statement in its own transaction (on SQLite, call it holding the write lock)."""
         if self.is_sqlite:

@@ -206,13 +206,18 @@ def adopt(session: AsyncSession, cls: type[T], row: Sequence[Any], **related: An
     if held is not None:
         return held  # type: ignore[no-any-return]
     obj = mapper.class_manager.new_instance()
-    for name, value in zip(attribute_names(mapper), row, strict=True):
-        set_committed_value(obj, name, value)
+    _persist(session, obj, dict(zip(attribute_names(mapper), row, strict=True)), related)
+    return obj  # type: ignore[no-any-return]
+
+
+def _persist(session: AsyncSession, obj: Any, columns: Mapping[str, Any], related: Mapping[str, Any]) -> None:
+    """Make ``obj`` (transient) persistent in the session as if loaded with ``columns``: column
+    values go straight into its state, as the ORM's own loader puts them."""
+    obj.__dict__.update(columns)
     for name, value in related.items():
         set_committed_value(obj, name, value)
     make_transient_to_detached(obj)
     session.add(obj)
-    return obj  # type: ignore[no-any-return]
 
 
 @cache
@@ -229,57 +234,68 @@ def _key_positions(mapper: Any) -> tuple[int, ...]:
 
 class Insert:
     """Write one row of ``cls`` from attribute values (omitted ones take the column's Python-side
-    default, else NULL) and answer it adopted: ``RETURNING`` every column, nothing read back."""
+    default, else NULL) and answer it adopted, holding the values written (as the ORM's flush
+    does); only a generated key comes back from the database (``RETURNING``)."""
 
     def __init__(self, cls: type[Any]) -> None:
         self.cls = cls
         mapper: Any = inspect(cls)
         table = mapper.local_table
         generated = table.autoincrement_column
+        self._generated = None if generated is None else mapper.get_property_by_column(generated).key
         self._columns = [
             (mapper.get_property_by_column(column).key, column) for column in table.columns if column is not generated
         ]
         values = insert(table).values(
             {column.key: bindparam(column.key, type_=column.type) for _name, column in self._columns}
         )
-        self._statement = Prepared(values.returning(*table.columns))
         self._plain = Prepared(values)
+        self._statement = self._plain if generated is None else Prepared(values.returning(generated))
 
-    def _params(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        params = {}
-        for name, column in self._columns:
-            if name in values:
-                params[column.key] = values[name]
-            elif column.default is not None:
-                params[column.key] = _default(column, False)()
-            elif column.server_default is not None:
-                raise KeyError(f"{self.cls.__name__}.{name} has only a server default: give it")
-            else:
-                params[column.key] = None
+    def _attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Every written attribute's value: the given ones, else the column's default, else None."""
         unknown = set(values) - {name for name, _column in self._columns}
         if unknown:
             raise KeyError(f"{self.cls.__name__} has no column for {sorted(unknown)}")
-        return params
+        out = {}
+        for name, column in self._columns:
+            if name in values:
+                out[name] = values[name]
+            elif column.default is not None:
+                out[name] = _default(column, False)()
+            elif column.server_default is not None:
+                raise KeyError(f"{self.cls.__name__}.{name} has only a server default: give it")
+            else:
+                out[name] = None
+        return out
+
+    def _params(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        return {column.key: attributes[name] for name, column in self._columns}
 
     async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> None:
         """Write the row; nothing is adopted (an append-only record the command does not read)."""
-        await self._plain.run(session, **self._params(values))
+        await self._plain.run(session, **self._params(self._attributes(values)))
+
+    async def _written(self, session: AsyncSession, values: Mapping[str, Any]) -> dict[str, Any]:
+        attributes = self._attributes(values)
+        if self._generated is None:
+            await self._plain.run(session, **self._params(attributes))
+        else:
+            row = await self._statement.one(session, **self._params(attributes))
+            assert row is not None
+            attributes[self._generated] = row[0]
+        return attributes
 
     async def adopt(self, session: AsyncSession, values: Mapping[str, Any], **related: Any) -> Any:
-        row = await self._statement.one(session, **self._params(values))
-        assert row is not None
-        return adopt(session, self.cls, row, **related)
+        obj = inspect(self.cls).class_manager.new_instance()
+        _persist(session, obj, await self._written(session, values), related)
+        return obj
 
     async def write(self, session: AsyncSession, obj: Any) -> None:
         """Write a new (transient) object built by the caller, which becomes persistent in the session
-        with every column as stored (relationships it was given stay as they are)."""
+        (relationships it was given stay as they are)."""
         given = {name: obj.__dict__[name] for name, _column in self._columns if name in obj.__dict__}
-        row = await self._statement.one(session, **self._params(given))
-        assert row is not None
-        for name, value in zip(attribute_names(inspect(self.cls)), row, strict=True):
-            set_committed_value(obj, name, value)
-        make_transient_to_detached(obj)
-        session.add(obj)
+        _persist(session, obj, await self._written(session, given), {})
 
 
 def sync_held(session: AsyncSession, cls: type[Any], key: Any, values: Mapping[str, Any]) -> None:

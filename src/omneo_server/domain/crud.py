@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -29,12 +30,16 @@ Renderer = Callable[[Row], dict[str, Any]]
 
 def render_columns(row: Row, exclude: Sequence[str] = ("tenant_id",)) -> dict[str, Any]:
     """Every mapped column by its database name (``from_`` is rendered as ``from``)."""
-    out: dict[str, Any] = {}
-    for attr in inspect(row).mapper.column_attrs:
-        column = attr.columns[0]
-        if column.name not in exclude:
-            out[column.name] = getattr(row, attr.key)
-    return out
+    cls: Any = type(row)
+    return {name: getattr(row, key) for name, key in _rendered(cls, tuple(exclude))}
+
+
+@cache
+def _rendered(cls: Any, exclude: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(wire name, attribute) of the columns ``render_columns`` writes, worked out once per class."""
+    return tuple(
+        (attr.columns[0].name, attr.key) for attr in inspect(cls).column_attrs if attr.columns[0].name not in exclude
+    )
 
 
 def _columns_by_name(table: type[Base]) -> dict[str, str]:

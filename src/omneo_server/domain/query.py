@@ -187,6 +187,9 @@ def apply(
 
 
 async def paginate(session: AsyncSession, stmt: Select[Any], query: ListQuery) -> Page:
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
     result = await session.execute(stmt.limit(query.size).offset((query.page - 1) * query.size))
-    return Page(list(result.scalars().unique()), total, query.page, query.size)
+    rows = list(result.scalars().unique())
+    if query.page == 1 and len(rows) < query.size:
+        return Page(rows, len(rows), query.page, query.size)  # the whole result: nothing to count
+    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    return Page(rows, total, query.page, query.size)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, Request
+from orjson import Fragment
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -16,6 +17,7 @@ from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
 from omneo_server.db import tables as t
+from omneo_server.db.engine import Database
 from omneo_server.domain import custom_fields as cf
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
@@ -75,9 +77,11 @@ async def _rendered(session: AsyncSession, ctx: Ctx, profile: t.Profile, status:
 async def list_profiles(request: Request, ctx: Ctx = Depends(READ)) -> Response:
     query = list_query(request, ctx, ignore=("search", "identity"))
     query.search = query.search or request.query_params.get("search")
-    async with database(request).read() as session:
-        result = await cmd.list_profiles(session, ctx, query)
-    return render.page(request, result, [cmd.render_loaded(p) for p in result.rows])
+    db = database(request)
+    async with db.read() as session:
+        result = await cmd.list_profile_ids(session, ctx, query)
+    bodies = await _documents(db, ctx, result.rows)
+    return render.page(request, result, [Fragment(bodies[pid]) for pid in result.rows if pid in bodies])
 
 
 @router.post("", status_code=201)
@@ -165,15 +169,30 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
             return render.raw_data(body)
     async with db.read() as session:
         found = await cmd.live_id(session, ctx, profile_id, handle)
-        if found is None:
-            raise NotFound("Profile")
-        seen = await documents.version(session, ctx.tenant_id, found)  # before anything is rendered
-        profile = await cmd.get(session, ctx, found)
-        rendered = await cmd.render(session, ctx, profile, False)
-        until = await documents.valid_until(session, ctx, profile)
-    body = dumps(rendered)
-    await documents.store(db, ctx.tenant_id, found, seen, body, until)
+    if found is None:
+        raise NotFound("Profile")
+    body = (await _documents(db, ctx, [found])).get(found)
+    if body is None:  # deleted meanwhile
+        raise NotFound("Profile")
     return render.raw_data(body)
+
+
+async def _documents(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> dict[str, str]:
+    """The renderings of live profiles: from the read model where current, else rendered (the
+    version read before anything is) and kept."""
+    bodies = await documents.cached_many(db, ctx.tenant_id, profile_ids)
+    missing = [pid for pid in profile_ids if pid not in bodies]
+    if not missing:
+        return bodies
+    kept = []
+    async with db.read() as session:
+        seen = {pid: await documents.version(session, ctx.tenant_id, pid) for pid in missing}
+        for profile in await cmd.get_many(session, ctx, missing):
+            body = dumps(await cmd.render(session, ctx, profile, False))
+            kept.append((profile.id, seen[profile.id], body, await documents.valid_until(session, ctx, profile)))
+            bodies[profile.id] = body
+    await documents.store_many(db, ctx.tenant_id, kept)
+    return bodies
 
 
 @router.put(P)

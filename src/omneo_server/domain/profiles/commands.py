@@ -209,10 +209,18 @@ async def search_id(session: AsyncSession, ctx: Ctx, body: s.SearchIdIn) -> t.Pr
     return await get_by_identity(session, ctx, body.type, body.id)
 
 
-async def list_profiles(session: AsyncSession, ctx: Ctx, query: ListQuery) -> Page:
+async def list_profile_ids(session: AsyncSession, ctx: Ctx, query: ListQuery) -> Page:
+    """A page of the live profiles ``query`` selects, as ids (their renderings come from the read
+    model)."""
     newest_last = (t.Profile.created_at, t.Profile.id)
-    stmt = apply(_live(ctx, many=True), query, FILTERS, SORTS, SEARCH, default_sort=newest_last)
-    return await paginate(session, stmt, query)
+    live = select(t.Profile.id).where(t.Profile.tenant_id == ctx.tenant_id, t.Profile.deleted_at.is_(None))
+    return await paginate(session, apply(live, query, FILTERS, SORTS, SEARCH, default_sort=newest_last), query)
+
+
+async def get_many(session: AsyncSession, ctx: Ctx, profile_ids: Sequence[str]) -> list[t.Profile]:
+    """Live profiles with every part they render (in no particular order)."""
+    stmt = _live(ctx, many=len(profile_ids) > 1).where(t.Profile.id.in_(profile_ids))
+    return list((await session.execute(stmt)).unique().scalars())
 
 
 async def list_by_custom_attribute(

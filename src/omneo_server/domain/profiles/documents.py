@@ -18,7 +18,7 @@ Kept honest three ways:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
@@ -164,6 +164,11 @@ _LOOKUP = (
     "WHERE d.profile_id = ? AND d.tenant_id = ? AND d.body IS NOT NULL AND d.epoch = t.profile_epoch "
     "AND (d.valid_until IS NULL OR d.valid_until > ?)"
 )
+_LOOKUP_MANY = (
+    "SELECT d.profile_id, d.body FROM profile_documents d JOIN tenants t ON t.id = d.tenant_id "
+    "WHERE d.profile_id IN (?) AND d.tenant_id = ? AND d.body IS NOT NULL AND d.epoch = t.profile_epoch "
+    "AND (d.valid_until IS NULL OR d.valid_until > ?)"
+)
 _STORE = (
     "INSERT INTO profile_documents (profile_id, tenant_id, generation, epoch, body, valid_until) "
     "VALUES (?, ?, ?, ?, ?, ?) "
@@ -176,6 +181,16 @@ async def cached(db: Database, tenant_id: int, profile_id: str) -> str | None:
     """The profile's stored rendering, when it is current (else ``None``: render it)."""
     row = await db.fast.fetchrow(_LOOKUP, (profile_id, tenant_id, _unix(clock.now())))
     return None if row is None else str(row[0])
+
+
+async def cached_many(db: Database, tenant_id: int, profile_ids: Sequence[str]) -> dict[str, str]:
+    """The stored renderings of those of ``profile_ids`` that are current."""
+    if not profile_ids:
+        return {}
+    marks = ", ".join("?" for _ in profile_ids)
+    sql = _LOOKUP_MANY.replace("IN (?)", f"IN ({marks})")
+    rows = await db.fast.fetch(sql, (*profile_ids, tenant_id, _unix(clock.now())))
+    return {str(row[0]): str(row[1]) for row in rows}
 
 
 async def version(session: AsyncSession, tenant_id: int, profile_id: str) -> tuple[int, int]:
@@ -237,6 +252,16 @@ async def store(
     db: Database, tenant_id: int, profile_id: str, seen: tuple[int, int], body: str, until: int | None
 ) -> None:
     """Keep a rendering, unless the profile changed since ``seen`` was read."""
-    generation, epoch = seen
+    await store_many(db, tenant_id, [(profile_id, seen, body, until)])
+
+
+async def store_many(
+    db: Database, tenant_id: int, renderings: Sequence[tuple[str, tuple[int, int], str, int | None]]
+) -> None:
+    """Keep several renderings ``(profile_id, seen, body, valid_until)`` in one transaction, each
+    unless its profile changed since its ``seen`` was read."""
+    if not renderings:
+        return
+    many = [(pid, tenant_id, seen[0], seen[1], body, until) for pid, seen, body, until in renderings]
     async with db.write_lock():
-        await db.fast.execute(_STORE, (profile_id, tenant_id, generation, epoch, body, until))
+        await db.fast.executemany(_STORE, many)
