@@ -57,11 +57,12 @@ class ListByEmail:
     """``GET /api/v3/profiles?filter[email]=…`` for a random one of ``emails``."""
 
     emails: tuple[str, ...]
+    path: str = "/api/v3/profiles"
     method: ClassVar[str] = "GET"
     collect_ids: ClassVar[bool] = False
 
     def build(self, prefix: str, n: int, rng: random.Random) -> tuple[str, bytes | None]:
-        return f"/api/v3/profiles?filter[email]={quote(rng.choice(self.emails))}", None
+        return f"{self.path}?filter[email]={quote(rng.choice(self.emails))}", None
 
 
 def _emails(base: str, token: str, ids: Sequence[str]) -> tuple[str, ...]:

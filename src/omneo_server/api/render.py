@@ -32,30 +32,32 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def _page_url(request: Request, number: int) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "page[number]", "offset")]
-    params.append(("page[number]", str(number)))
-    return f"{request.url.remove_query_params(list(request.query_params.keys()))}?{urlencode(params)}"
-
-
 def page(request: Request, result: Page, items: list[Any]) -> JSON:
     last = max(1, -(-result.total // result.size))
     first_index = (result.page - 1) * result.size + 1
     url = request.url.remove_query_params(list(request.query_params.keys()))
-    prev_url = _page_url(request, result.page - 1) if result.page > 1 else None
-    next_url = _page_url(request, result.page + 1) if result.page < last else None
+    kept = urlencode(
+        [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "page[number]", "offset")]
+    )
+    prefix = f"{url}?{kept}&page%5Bnumber%5D=" if kept else f"{url}?page%5Bnumber%5D="
+
+    def page_url(number: int) -> str:
+        return f"{prefix}{number}"
+
+    prev_url = page_url(result.page - 1) if result.page > 1 else None
+    next_url = page_url(result.page + 1) if result.page < last else None
     window = range(max(1, result.page - 5), min(last, result.page + 5) + 1)
     links = [
         {"url": prev_url, "label": "&laquo; Previous", "active": False},
-        *({"url": _page_url(request, n), "label": str(n), "active": n == result.page} for n in window),
+        *({"url": page_url(n), "label": str(n), "active": n == result.page} for n in window),
         {"url": next_url, "label": "Next &raquo;", "active": False},
     ]
     return JSON(
         {
             "data": items,
             "links": {
-                "first": _page_url(request, 1),
-                "last": _page_url(request, last),
+                "first": page_url(1),
+                "last": page_url(last),
                 "prev": prev_url,
                 "next": next_url,
             },

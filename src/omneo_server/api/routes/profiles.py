@@ -78,8 +78,7 @@ async def list_profiles(request: Request, ctx: Ctx = Depends(READ)) -> Response:
     query = list_query(request, ctx, ignore=("search", "identity"))
     query.search = query.search or request.query_params.get("search")
     db = database(request)
-    async with db.read() as session:
-        result = await cmd.list_profile_ids(session, ctx, query)
+    result = await cmd.list_profile_ids(db, ctx, query)
     bodies = await _documents(db, ctx, result.rows)
     return render.page(request, result, [Fragment(bodies[pid]) for pid in result.rows if pid in bodies])
 
