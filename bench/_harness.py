@@ -441,12 +441,26 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server process and its worker processes have used so far
+        (Linux /proc)."""
+        total = 0.0
+        for pid in _process_tree(self.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total if total else float("nan")
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``uvicorn --workers N`` serves from child processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            for child in (task / "children").read_text().split():
+                found += _process_tree(int(child))
+    return found
 
 
 def free_port() -> int:
@@ -457,11 +471,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(target: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[Server]:
-    """Run ``uvicorn <target>`` on a free port (one worker, no access log) until the block ends."""
+def serve(target: list[str], env: dict[str, str], health: str, log: Path, workers: int = 1) -> Iterator[Server]:
+    """Run ``uvicorn <target>`` on a free port (``workers`` processes, no access log) until the
+    block ends."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", *target, "--host", HOST, "--port", str(port)]
-    command += ["--workers", "1", "--no-access-log", "--log-level", "warning"]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://{HOST}:{port}"
@@ -630,6 +645,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop requests in flight (default 16)")
     parser.add_argument("--clients", type=int, default=1, help="client processes for closed loops (default 1)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="HTTP client (default raw)")
+    parser.add_argument("--workers", type=int, default=1, help="API server processes (default 1; the bare app has 1)")
 
 
 def _terminate(signum: int, _frame: FrameType | None) -> None:
@@ -639,7 +655,8 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 def print_header(args: argparse.Namespace) -> None:
     print(f"# {machine()}", flush=True)
     print(
-        f"# database {args.database}; {args.client} client; closed loop: {args.concurrency} in flight over "
+        f"# database {args.database}; {args.workers} API process(es); {args.client} client; "
+        f"closed loop: {args.concurrency} in flight over "
         f"{args.clients} client process(es); {args.seconds:g} s measured per scenario after {WARMUP_SECONDS:g} s "
         "warm-up",
         flush=True,
@@ -671,7 +688,7 @@ def environment(args: argparse.Namespace) -> Iterator[Env]:
         token = seed(url)
         env = {**os.environ, "OMNEO_DATABASE_URL": url}
         omneo = stack.enter_context(
-            serve(["--factory", "omneo_server.app:create_app"], env, "/api/health", tmp / "omneo.log")
+            serve(["--factory", "omneo_server.app:create_app"], env, "/api/health", tmp / "omneo.log", args.workers)
         )
         bare = stack.enter_context(serve(["--app-dir", str(BENCH_DIR), "bare_app:app"], env, "/", tmp / "bare.log"))
         pool = ProcessPoolExecutor(args.clients, mp_context=mp.get_context("spawn"))

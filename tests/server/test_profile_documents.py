@@ -225,3 +225,26 @@ def test_a_write_keeps_the_rendering_it_answers(api: Api, tenant: TenantInfo) ->
     body = stored(tenant, created["id"])
     assert body is not None and json.loads(body) == updated
     assert api.ok("GET", f"/profiles/{created['id']}") == updated
+
+
+def test_a_list_answers_each_profile_as_it_is_read(api: Api, tenant: TenantInfo) -> None:
+    """``GET /profiles`` (by email, and a plain page) answers each profile exactly as
+    ``GET /profiles/{id}`` does, balances and tier included, current after every change."""
+    _reward_definition(api)
+    ids = [api.ok("POST", "/profiles", json={"email": f"Listed{n}@Example.com"})["id"] for n in range(3)]
+    api.ok("POST", "/rewards", json={"profile_id": ids[1], "reward_definition_handle": "ten"})
+
+    def by_email(n: int) -> list[Any]:
+        return api.ok("GET", "/profiles", params={"filter[email]": f"LISTED{n}@example.COM"})  # type: ignore[no-any-return]
+
+    listed = by_email(1)
+    assert listed == [fresh(tenant, ids[1])] and listed[0]["reward_balance"] == 10
+    api.ok("PUT", f"/profiles/{ids[1]}", json={"first_name": "Renamed"})
+    assert by_email(1)[0]["first_name"] == "Renamed"  # the stored rendering was replaced
+    assert by_email(1) == [fresh(tenant, ids[1])]
+    page = api.get("/profiles", params={"filter[email][in]": ",".join(f"listed{n}@example.com" for n in range(3))})
+    body = page.json()
+    assert sorted(p["id"] for p in body["data"]) == sorted(ids) and body["meta"]["total"] == 3
+    assert {p["id"]: p for p in body["data"]}[ids[1]] == fresh(tenant, ids[1])
+    api.ok("DELETE", f"/profiles/{ids[0]}")
+    assert by_email(0) == []
