@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.RequestGuard, limit=settings.max_body_bytes)
     app.add_middleware(id_api.IdGateway, body_limit=settings.max_body_bytes)  # /id/api/v1 → admin routes
-    app.add_middleware(id_api.IdCors, origins=settings.id_cors_origins.split(","))  # outermost: pre-flights
+    app.add_middleware(id_api.IdCors, origins=settings.id_cors_origins.split(","))  # pre-flights
+    app.add_middleware(errors.CollapseSlashes)  # outermost: every layer sees the path it means
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -153,7 +153,6 @@ def test_an_order_fulfilled_by_two_transactions(client: Omneo) -> None:
         ({"profile_id": "00000000-0000-4000-8000-000000000000"}, "profile_id"),
         ({"profile_id": "nobody@example.com", "profile_id_handle": "email"}, "profile_id"),
         ({"location_id": "NOWHERE"}, "location_id"),
-        ({"total": "99.00"}, "total"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"transacted_at": "soon"}, "transacted_at"),
         (

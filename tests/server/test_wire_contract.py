@@ -138,10 +138,13 @@ def test_expired_and_revoked_tokens(tenant: TenantInfo, time_machine: Clock) -> 
     minted = admin.http.post("/auth/api-tokens", json={"name": "ci", "scopes": ["read-brands"]}).json()
     assert minted["token"]["scopes"] == ["read-brands"] and minted["accessToken"].startswith("omn_")
     short = Api(tenant, minted["accessToken"])
-    assert short.ok("GET", "/auth/verify")["token"]["id"] == minted["token"]["id"]
-    listed = admin.get("/auth/access-tokens").json()
-    assert minted["token"]["id"] in [t["id"] for t in listed["data"]]
-    assert "token_hash" not in listed["data"][0]
+    verified = short.get("/auth/verify").json()
+    assert verified["status"] == 200 and verified["data"]["token"]["id"] == minted["token"]["id"]
+    assert minted["token"]["expires_at"] is not None  # a year unless the request names an expiry
+    listed = admin.get("/auth/access-tokens").json()  # an array, as the SDK's getAPITokens reads it
+    assert minted["token"]["id"] in [t["id"] for t in listed]
+    assert "token_hash" not in listed[0] and {t["type"] for t in listed} == {"api"}
+    assert admin.get("/auth/access-tokens", params={"type": "user"}).json() == []
     admin.ok("DELETE", f"/auth/api-tokens/{minted['token']['id']}")
     short.fails(401, "GET", "/brands")
     admin.fails(404, "DELETE", f"/auth/api-tokens/{minted['token']['id']}")

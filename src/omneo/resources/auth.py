@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._resource import ID, Body, M, PageRequest, Params, Request, Resource, empty, endpoint, full, page
+from .._resource import ID, Body, M, Params, Request, Resource, data_list, empty, endpoint, full
 from ..types import APIToken, NewAPIToken
 
 __all__ = ["Auth"]
@@ -17,9 +17,10 @@ class Auth(Resource[M]):
         return full("POST", "/auth/api-tokens", NewAPIToken, body=body)
 
     @endpoint
-    def get_api_tokens(self, params: Params | None = None) -> PageRequest[APIToken]:
-        """GET /auth/access-tokens → a page of tokens."""
-        return page("/auth/access-tokens", APIToken, params)
+    def get_api_tokens(self, params: Params | None = None) -> Request[list[APIToken]]:
+        """GET /auth/access-tokens → the tokens (an array, as the hosted API answers; ``type``
+        filters)."""
+        return data_list("GET", "/auth/access-tokens", APIToken, params=params)
 
     @endpoint
     def delete_api_token(self, id: ID) -> Request[None]:
@@ -28,5 +29,6 @@ class Auth(Resource[M]):
 
     @endpoint
     def verify_token(self) -> Request[dict[str, Any]]:
-        """GET /auth/verify → the whole body."""
+        """GET /auth/verify → the whole body (``status`` 200 when the token is good; a bad one
+        raises ``AuthenticationError``)."""
         return full("GET", "/auth/verify", dict[str, Any])

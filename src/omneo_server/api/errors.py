@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,7 +30,9 @@ def error(
     status: int, message: str, errors: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None
 ) -> JSON:
     if status == 401:
+        # Exactly what the hosted API answers (and the SDK compares against): no ``errors``.
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+        return JSON({"message": message}, status_code=status, headers=headers)
     return JSON({"message": message, "errors": errors or {}}, status_code=status, headers=headers)
 
 
@@ -53,12 +56,72 @@ def _validation(_request: Request, exc: Exception) -> JSON:
     errors: dict[str, list[str]] = {}
     for problem in problems:
         name = _field_name(tuple(problem.get("loc", ())))
-        message = str(problem.get("msg", "Invalid value."))
-        if problem.get("type") == "missing":
-            message = f"The {name} field is required."
-        errors.setdefault(name, []).append(message)
+        errors.setdefault(name, []).append(readable(problem, name))
     first = next(iter(errors.values()))[0]
     return error(422, first, errors)
+
+
+#: Laravel's wording for what pydantic reports in its own (``{name}`` and its context fill them).
+_MESSAGES = {
+    "missing": "The {name} field is required.",
+    "string_type": "The {name} must be a string.",
+    "int_type": "The {name} must be an integer.",
+    "int_parsing": "The {name} must be an integer.",
+    "int_from_float": "The {name} must be an integer.",
+    "float_type": "The {name} must be a number.",
+    "float_parsing": "The {name} must be a number.",
+    "decimal_type": "The {name} must be a number.",
+    "decimal_parsing": "The {name} must be a number.",
+    "finite_number": "The {name} must be a number.",
+    "bool_type": "The {name} field must be true or false.",
+    "bool_parsing": "The {name} field must be true or false.",
+    "list_type": "The {name} must be an array.",
+    "dict_type": "The {name} must be an object.",
+    "model_type": "The {name} must be an object.",
+    "model_attributes_type": "The {name} must be an object.",
+    "literal_error": "The selected {name} is invalid.",
+    "enum": "The selected {name} is invalid.",
+    "string_pattern_mismatch": "The {name} format is invalid.",
+    "string_too_short": "The {name} must be at least {min_length} characters.",
+    "string_too_long": "The {name} may not be greater than {max_length} characters.",
+    "too_short": "The {name} must have at least {min_length} items.",
+    "too_long": "The {name} may not have more than {max_length} items.",
+    "greater_than": "The {name} must be greater than {gt}.",
+    "greater_than_equal": "The {name} must be at least {ge}.",
+    "less_than": "The {name} must be less than {lt}.",
+    "less_than_equal": "The {name} may not be greater than {le}.",
+    "decimal_max_digits": "The {name} may not have more than {max_digits} digits.",
+    "decimal_max_places": "The {name} may not have more than {decimal_places} decimal places.",
+    "datetime_type": "The {name} is not a valid date.",
+    "datetime_parsing": "The {name} is not a valid date.",
+    "datetime_from_date_parsing": "The {name} is not a valid date.",
+    "date_type": "The {name} is not a valid date.",
+    "date_parsing": "The {name} is not a valid date.",
+    "date_from_datetime_parsing": "The {name} is not a valid date.",
+    "uuid_type": "The {name} must be a valid UUID.",
+    "uuid_parsing": "The {name} must be a valid UUID.",
+    "url_parsing": "The {name} must be a valid URL.",
+    "url_type": "The {name} must be a valid URL.",
+}
+
+
+def readable(problem: Any, name: str) -> str:
+    """One validation problem as Omneo (Laravel) words it, never the validation library's own."""
+    kind = str(problem.get("type", ""))
+    if kind in ("model_type", "model_attributes_type", "dict_type") and name == "body":
+        if isinstance(problem.get("input"), bytes | str):  # a body sent as another media type
+            return "The request body must be JSON, sent with Content-Type: application/json."
+        return "The request body must be a JSON object."
+    template = _MESSAGES.get(kind)
+    if template is not None:
+        try:
+            return template.format(name=name, **problem.get("ctx", {}))
+        except (KeyError, IndexError):
+            pass
+    message = str(problem.get("msg", "")) or f"The {name} is invalid."
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
 
 
 def _domain(_request: Request, exc: Exception) -> JSON:
@@ -178,3 +241,22 @@ class RequestGuard:
             return message
 
         await self.app(scope, limited, send)
+
+
+class CollapseSlashes:
+    """Read ``//`` in a path as ``/`` (``/id/api/v1//profiles/me``: a client joining a base URL that
+    ends in a slash to a path that starts with one), so the request reaches the route it means."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            path = _SLASHES.sub("/", scope["path"])
+            raw = scope.get("raw_path")
+            scope = {**scope, "path": path, "raw_path": _RAW_SLASHES.sub(b"/", raw) if raw else raw}
+        await self.app(scope, receive, send)
+
+
+_SLASHES = re.compile(r"/{2,}")
+_RAW_SLASHES = re.compile(rb"/{2,}")

@@ -131,6 +131,11 @@ async def find_tenant(session: AsyncSession, handle: str) -> Tenant:
     return tenant
 
 
+#: How long a token made through the API lasts when the request names no expiry: a year, like a
+#: Passport personal access token (the hosted API reports an ``expires_at`` on every token).
+API_TOKEN_LIFETIME = timedelta(days=365)
+
+
 class TokenIn(Body):
     name: Name
     scopes: list[str] = ["*"]
@@ -181,13 +186,26 @@ async def create_delegate_token(
     return plaintext
 
 
+#: What ``GET /auth/access-tokens?type=`` tells apart: every token here is an API token (user
+#: logins arrive with the access issue).
+TOKEN_TYPE = "api"
+
+
 def render_token(row: ApiToken) -> dict[str, Any]:
+    """The APIToken the SDK types describe; the user and client it would belong to in Passport do
+    not exist here (``null``)."""
     return {
         "id": row.id,
+        "user_id": None,
+        "client_id": None,
         "name": row.name,
+        "type": TOKEN_TYPE,
         "scopes": row.scopes,
         "revoked": row.revoked,
         "expires_at": row.expires_at,
+        "usage": [],
+        "client": None,
+        "user": None,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field as Pyd
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from omneo_server.db import tables as t
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid
-from omneo_server.domain.inputs import Body, Handle, Iso2, Name, Text, partial
+from omneo_server.domain.inputs import Body, Country, Handle, Iso2, Name, Text, partial
 from omneo_server.wire import dumps, loads
 
 
@@ -49,12 +49,31 @@ BRANDS = Resource(
 
 
 class CountryIn(Body):
-    name: Name
+    """A country of the tenant's. What ISO 3166 knows of an ``iso_2`` (name, alpha-3, numeric code)
+    fills what the request leaves out."""
+
+    name: Name | None = None
     iso_2: Iso2
-    iso_3: str = Pyd(pattern=r"^[A-Za-z]{3}$")
-    iso_numeric: str = Pyd(pattern=r"^[0-9]{3}$")
+    iso_3: str | None = Pyd(None, pattern=r"^[A-Za-z]{3}$")
+    iso_numeric: str | None = Pyd(None, pattern=r"^[0-9]{3}$")
     sort_order: int | None = None
     states: list[dict[str, Any]] = []
+
+    @model_validator(mode="after")
+    def _from_iso(self) -> CountryIn:
+        if type(self) is not CountryIn:  # an update changes what it names, nothing else
+            return self
+        if self.name is None or self.iso_3 is None or self.iso_numeric is None:
+            import pycountry
+
+            known = pycountry.countries.get(alpha_2=self.iso_2)
+            if known is None:
+                missing = [f for f in ("name", "iso_3", "iso_numeric") if getattr(self, f) is None]
+                raise ValueError(f"The {', '.join(missing)} must be given for a country ISO 3166 does not know.")
+            self.name = self.name or known.name
+            self.iso_3 = self.iso_3 or known.alpha_3
+            self.iso_numeric = self.iso_numeric or known.numeric
+        return self
 
 
 CountryUpdate = partial(CountryIn)
@@ -103,7 +122,7 @@ CURRENCIES = Resource(
 
 
 class RegionCountry(Body):
-    iso_2: Iso2
+    iso_2: Country
 
 
 class RegionIn(Body):
@@ -219,8 +238,26 @@ SettingType = Literal["string", "boolean", "integer", "float", "json"]
 
 class SettingIn(Body):
     handle: Handle
-    type: SettingType
+    #: Read from the value when not sent: ``true`` is a boolean, ``4`` an integer, ``{}`` json…
+    type: SettingType = None  # type: ignore[assignment]
     value: Any = None
+
+    @model_validator(mode="after")
+    def _typed(self) -> SettingIn:
+        if self.type is None:
+            value = self.value
+            self.type = (
+                "boolean"
+                if isinstance(value, bool)
+                else "integer"
+                if isinstance(value, int)
+                else "float"
+                if isinstance(value, float | Decimal)
+                else "json"
+                if isinstance(value, dict | list)
+                else "string"
+            )
+        return self
 
 
 class SettingUpdate(Body):

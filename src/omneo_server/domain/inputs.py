@@ -26,6 +26,26 @@ Text = Annotated[str, StringConstraints(max_length=65535)]
 Iso2 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 
 
+def _country(value: Any) -> Any:
+    """A country as its ISO 3166 alpha-2 code, from any ISO form clients send: alpha-2, alpha-3
+    (``USA``), numeric (``840``) or the English name. A two-letter code is kept as sent."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    import pycountry  # its tables load on first use: only a request that needs them pays
+
+    try:
+        return str(pycountry.countries.lookup(text.zfill(3) if text.isdigit() else text).alpha_2)
+    except LookupError:
+        raise ValueError("The country must be an ISO 3166 country code.") from None
+
+
+#: A country code, stored as alpha-2 whatever ISO form it came in.
+Country = Annotated[Iso2, BeforeValidator(_country)]
+
+
 def is_uuid(key: str) -> bool:
     """Whether ``key`` reads as a UUID (a profile id, say)."""
     try:
@@ -64,9 +84,10 @@ def _unstorable(value: Any) -> str | None:
 
 
 class Body(BaseModel):
-    """Request bodies ignore unknown keys (as the hosted API does) and reject wrong types."""
+    """Request bodies ignore unknown keys (as the hosted API does), take a number where text is
+    expected (a receipt number sent as ``123``: one obvious meaning) and reject other wrong types."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -5,7 +5,10 @@ A thin wrapper over ``datalogic_py`` (a Rust engine): rules are checked when the
 
 A rule is stored as the client sent it: a JSON value (``{"==": [{"var": "a"}, 1]}``) or a string
 holding the JSON text of one, as Omneo's admin writes conditions. So a bare string is read as JSON
-text, never as a literal string rule. Data is handed to the engine as JSON text written by
+text, never as a literal string rule. Besides the engine's operators, the two Omneo's conditions
+use: ``not_in`` (the negation of ``in``) and ``test`` (a regular-expression search, the pattern
+written bare or PHP-style between delimiters with flags: ``"/@example\\.com$/i"``; matching is
+bounded in time). Data is handed to the engine as JSON text written by
 :func:`omneo_server.wire.dumps`, so Decimals (which the engine cannot take as Python values),
 datetimes and dates are welcome in it: Decimals become JSON numbers, timestamps
 ``YYYY-MM-DD HH:MM:SS`` strings.
@@ -17,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import datalogic_py
+import regex
 
 from omneo_server.domain.errors import Invalid
 from omneo_server.wire import dumps, loads
@@ -29,7 +33,51 @@ MAX_DEPTH = 32
 #: Operations one evaluation may charge before it is abandoned (``map``/``reduce`` over big data).
 OPS_BUDGET = 100_000
 
-_ENGINE = datalogic_py.Engine()
+#: A regular expression in a ``test`` is given this long to match before it counts as no match.
+REGEX_SECONDS = 0.05
+_PHP_PATTERN = regex.compile(r"^([^\w\s\\])(.*)\1([imsxu]*)$", regex.DOTALL)
+_FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE, "u": 0}
+
+
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> regex.Pattern[str] | None:
+    php = _PHP_PATTERN.match(text)
+    source, flags = (php.group(2), sum(_FLAGS[f] for f in set(php.group(3)))) if php else (text, 0)
+    try:
+        return regex.compile(source, flags)
+    except regex.error:
+        return None
+
+
+def _test(args_json: str) -> str:
+    """``{"test": [value, pattern]}``: whether the pattern is found in the value (text)."""
+    args = loads(args_json)
+    if len(args) < 2 or args[0] is None or not isinstance(args[1], str):
+        return "false"
+    pattern = _pattern(args[1])
+    if pattern is None:
+        return "false"
+    value = args[0] if isinstance(args[0], str) else dumps(args[0])
+    try:
+        return "true" if pattern.search(value, timeout=REGEX_SECONDS) else "false"
+    except TimeoutError:
+        return "false"
+
+
+def _not_in(args_json: str) -> str:
+    """``{"not_in": [needle, haystack]}``: the negation of ``in`` (an array member, or a substring)."""
+    args = loads(args_json)
+    if len(args) < 2:
+        return "true"
+    needle, haystack = args[0], args[1]
+    if isinstance(haystack, list):
+        return "false" if needle in haystack else "true"
+    if isinstance(haystack, str) and isinstance(needle, str):
+        return "false" if needle in haystack else "true"
+    return "true"
+
+
+_ENGINE = datalogic_py.Engine(custom_operators={"test": _test, "not_in": _not_in})
 
 
 def _text(rule: Any) -> str:

@@ -6,13 +6,13 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
+from omneo_server import clock
 from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires, throttle
-from omneo_server.api.resources import list_query, mount
+from omneo_server.api.resources import mount
 from omneo_server.db.tables import ApiToken, Setting, Tenant
 from omneo_server.domain import access, config
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.query import paginate
 
 router = routing.router()
 
@@ -23,18 +23,21 @@ async def create_api_token(
 ) -> Response:
     access.check_grantable(ctx.scopes, body.scopes)
     await throttle(request).minting(str(ctx.actor))
+    expires_at = body.expires_at or clock.now() + access.API_TOKEN_LIFETIME
     async with database(request).write() as session:
-        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
+        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, expires_at)
         return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
 
 
 @router.get("/auth/access-tokens", tags=["auth"])
 async def list_api_tokens(request: Request, ctx: Ctx = Depends(requires("read-api-tokens"))) -> Response:
-    query = list_query(request, ctx)
+    """The tenant's tokens as a plain array (the SDK's ``getAPITokens`` reads one), oldest first;
+    ``type`` keeps the tokens of that type only."""
+    wanted = request.query_params.get("type")
     stmt = select(ApiToken).where(ApiToken.tenant_id == ctx.tenant_id).order_by(ApiToken.created_at, ApiToken.id)
     async with database(request).read() as session:
-        result = await paginate(session, stmt, query)
-    return render.page(request, result, [access.render_token(r) for r in result.rows])
+        rows = (await session.execute(stmt)).scalars().all() if wanted in (None, access.TOKEN_TYPE) else []
+    return render.JSON([access.render_token(r) for r in rows])
 
 
 @router.delete("/auth/api-tokens/{token_id}", tags=["auth"], status_code=204)
@@ -52,7 +55,14 @@ async def verify_token(request: Request, ctx: Ctx = Depends(requires(None))) -> 
         tenant = await session.get(Tenant, ctx.tenant_id)
         token = await session.get(ApiToken, ctx.actor)
     assert tenant is not None and token is not None
-    return render.data({"valid": True, "tenant": tenant.handle, "token": access.render_token(token)})
+    # ``status`` is what the SDK's ``verifyToken`` reads (200: the token is good).
+    return render.JSON(
+        {
+            "status": 200,
+            "message": "The token is valid.",
+            "data": {"valid": True, "tenant": tenant.handle, "token": access.render_token(token)},
+        }
+    )
 
 
 @router.post("/auth/delegate", tags=["auth"])

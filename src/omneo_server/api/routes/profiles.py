@@ -79,8 +79,7 @@ async def list_profiles(request: Request, ctx: Ctx = Depends(READ)) -> Response:
     query.search = query.search or request.query_params.get("search")
     db = database(request)
     result = await cmd.list_profile_ids(db, ctx, query)
-    bodies = await _documents(db, ctx, result.rows)
-    return render.page(request, result, [Fragment(bodies[pid]) for pid in result.rows if pid in bodies])
+    return render.page(request, result, await _as_read(db, ctx, result.rows))
 
 
 @router.post("", status_code=201)
@@ -96,9 +95,10 @@ async def find_by_custom_attribute(request: Request, ctx: Ctx = Depends(READ)) -
         if match := _CUSTOM_FILTER.match(key):
             wanted[(match.group(1), match.group(2))] = value
     query = list_query(request, ctx, ignore=("filter",))
-    async with database(request).read() as session:
+    db = database(request)
+    async with db.read() as session:
         result = await cmd.list_by_custom_attribute(session, ctx, query, wanted)
-    return render.page(request, result, [cmd.render_loaded(p) for p in result.rows])
+    return render.page(request, result, await _as_read(db, ctx, [p.id for p in result.rows]))
 
 
 @router.post("/search-id")
@@ -174,6 +174,13 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
     if body is None:  # deleted meanwhile
         raise NotFound("Profile")
     return render.raw_data(body)
+
+
+async def _as_read(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> list[Any]:
+    """The profiles, in order, each exactly as ``GET /profiles/{id}`` answers it (balances and
+    tier included), spliced in from the read model."""
+    bodies = await _documents(db, ctx, profile_ids)
+    return [Fragment(bodies[pid]) for pid in profile_ids if pid in bodies]
 
 
 async def _documents(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> dict[str, str]:
@@ -617,9 +624,10 @@ async def list_all_identities(request: Request, ctx: Ctx = Depends(requires("rea
 
 @identities.get("/search-profile/{identifier}")
 async def search_profile(identifier: str, request: Request, ctx: Ctx = Depends(requires("read-profiles"))) -> Response:
-    async with database(request).read() as session:
+    db = database(request)
+    async with db.read() as session:
         profiles = await cmd.profiles_with_identifier(session, ctx, identifier, request.query_params.get("handle"))
-    return render.data([cmd.render_loaded(p) for p in profiles])
+    return render.data(await _as_read(db, ctx, [p.id for p in profiles]))
 
 
 @identities.get("/search")
@@ -627,6 +635,7 @@ async def search_identity(request: Request, ctx: Ctx = Depends(requires("read-pr
     identifier = request.query_params.get("identifier")
     if not identifier:
         raise Invalid.field("identifier", "The identifier field is required.")
-    async with database(request).read() as session:
+    db = database(request)
+    async with db.read() as session:
         profiles = await cmd.profiles_with_identifier(session, ctx, identifier, request.query_params.get("handle"))
-    return render.data([cmd.render_loaded(p) for p in profiles])
+    return render.data(await _as_read(db, ctx, [p.id for p in profiles]))

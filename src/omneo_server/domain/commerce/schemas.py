@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from omneo_server.domain.custom_fields import CustomFieldIn
 from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
@@ -16,10 +16,14 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class ItemIn(Body):
-    name: Name
-    quantity: int = Field(ge=-100_000, le=100_000)
-    price_current: Decimal = Field(**MONEY)  # type: ignore[call-overload]
-    price_sell: Decimal = Field(**MONEY)  # type: ignore[call-overload]
+    """A line. Only what cannot be guessed is asked for: the name defaults to the SKU (else empty),
+    the quantity to 1, each of the current and selling prices to the other (0 when neither is
+    sent), as tills and storefronts leave them out (docs/decisions.md)."""
+
+    name: Name = ""
+    quantity: int = Field(1, ge=-100_000, le=100_000)
+    price_current: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
+    price_sell: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
     price_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
     price_margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
     price_tax: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
@@ -40,6 +44,15 @@ class ItemIn(Body):
         if value == 0:
             raise ValueError("The quantity must not be zero.")
         return value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ItemIn:
+        if not self.name:
+            self.name = self.sku or self.product_variant_sku or ""
+        price = self.price_sell if self.price_sell is not None else self.price_current
+        self.price_sell = price if price is not None else Decimal("0")
+        self.price_current = self.price_current if self.price_current is not None else self.price_sell
+        return self
 
 
 def _zone(value: str) -> str:
@@ -62,8 +75,10 @@ class SaleIn(Body):
     receipt_email: Name | None = None
     receipt_is_email: bool = False
     transacted_at: Timestamp
-    timezone: str = Field(max_length=64)
-    total: Decimal = Field(**MONEY)  # type: ignore[call-overload]
+    #: UTC when not sent (docs/decisions.md).
+    timezone: str = Field("UTC", max_length=64)
+    #: The lines' sum when not sent (docs/decisions.md).
+    total: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
     total_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
     rounding: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
     margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
@@ -80,10 +95,17 @@ class SaleIn(Body):
     payments: list[dict[str, Any]] = []
     fees: list[Any] = []
     meta: Any = None
-    items: list[ItemIn] = Field(max_length=1000)
+    items: list[ItemIn] = Field([], max_length=1000)
     custom_fields: list[CustomFieldIn] = []
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @model_validator(mode="after")
+    def _total(self) -> SaleIn:
+        if self.total is None:
+            lines = sum((i.price_sell * i.quantity for i in self.items if not i.is_void), Decimal("0"))
+            self.total = lines + (self.rounding or Decimal("0"))
+        return self
 
 
 class TransactionIn(SaleIn):

@@ -31,7 +31,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, Row, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives.periods import IssuePeriodType, PeriodType
-from omneo_server.domain.inputs import Body, Handle, Iso2, Name, Text, Timestamp, partial
+from omneo_server.domain.inputs import Body, Country, Handle, Name, Text, Timestamp, partial
 from omneo_server.domain.query import INT_MAX, ListQuery, Page
 
 # --- input types ---------------------------------------------------------------------------------
@@ -135,17 +135,16 @@ class NotifyIn(Body):
 # --- each kind -----------------------------------------------------------------------------------
 
 
+# The spec lists the "required-nullable" fields (``value``, ``period``, ``absolute_expiry``, the
+# credit number range…) as required; the hosted API accepts a create without them, and clients send
+# none: they default to null (docs/decisions.md, "As strict as the hosted API").
 class RewardDefinitionIn(DefinitionIn, ValidityIn, NotifyIn):
     type: RewardType
-    value: Price | None
+    value: Price | None = None
     max_value: Price | None = None
-    period: Count | None
-    absolute_expiry: When | None
 
 
 class BenefitDefinitionIn(DefinitionIn, ValidityIn, NotifyIn):
-    period: Count | None
-    absolute_expiry: When | None
     type: BenefitType | None = None
     value: Price | None = None
     campaign: Name | None = None
@@ -182,10 +181,9 @@ CreditNumber = Annotated[str, StringConstraints(max_length=64)]
 
 class CreditDefinitionIn(DefinitionIn, ValidityIn, NotifyIn):
     type: CreditType
-    absolute_expiry: When | None
-    credit_number_range_start: CreditNumber | None
-    credit_number_range_end: CreditNumber | None
-    release_period_absolute_expiry: When | None
+    credit_number_range_start: CreditNumber | None = None
+    credit_number_range_end: CreditNumber | None = None
+    release_period_absolute_expiry: When | None = None
     value: Price | None = None
     max_value: Price | None = None
     timezone: Timezone | None = None
@@ -219,7 +217,8 @@ class AchievementLevelIn(Body):
     name: Name
     display_number: Count
     trigger: Annotated[int, Pyd(ge=1, le=INT_MAX)]
-    repeat_interval: Count
+    #: Only meaningful with ``repeats``; clients leave it out otherwise.
+    repeat_interval: Count | None = None
     repeats: bool = False
     description: Text | None = None
     allow_multiple_earn: bool = False
@@ -249,7 +248,7 @@ class RateIn(Body):
     end_time: When | None = None
     location_id: Int | None = None
     region_id: Int | None = None
-    country_iso_2: Iso2 | None = None
+    country_iso_2: Country | None = None
     code: Annotated[str, StringConstraints(max_length=100)] | None = None
     profile_conditions: Condition = None
     product_conditions: Condition = None

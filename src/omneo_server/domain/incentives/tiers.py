@@ -640,7 +640,8 @@ class TierPointIn(Body):
     profile_id: Annotated[str, StringConstraints(max_length=36)]
     point_definition_id: int
     value: Annotated[Decimal, PydanticField(gt=-VALUE_LIMIT, lt=VALUE_LIMIT)]
-    issued_at: Timestamp
+    #: Now, when not sent.
+    issued_at: Timestamp = PydanticField(default_factory=clock.now)
     #: Defaults to ``issued_at`` (spendable at once).
     accrued_at: Timestamp | None = None
     source_type: Annotated[str, StringConstraints(max_length=50)] | None = None

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model, model_validator
 
-from omneo_server.domain.inputs import Body, Handle, Iso2, Name, Text, Timestamp, partial
+from omneo_server.domain.inputs import Body, Country, Handle, Name, Text, Timestamp, partial
 
 Gender = Literal["male", "female", "withheld", "other"]
 ProfileType = Literal["temporary", "dependant", "incomplete", "pending", "system", "active", "deleted"]
@@ -67,7 +67,7 @@ class AddressIn(Body):
     city: Name
     state: Name | None = None
     postcode: str = Field(min_length=1, max_length=32)
-    country: Iso2
+    country: Country
     iso_state: str | None = Field(None, max_length=10)
     latitude: str | float | None = None
     longitude: str | float | None = None
@@ -107,14 +107,14 @@ class CustomAttributeValue(Body):
 
 class ProfileRegionIn(Body):
     region_id: int
-    country: Iso2 | None = None
+    country: Country | None = None
     state: Name | None = None
     is_active: bool = True
 
 
 class ProfileRegionUpdate(Body):
     region_id: int | None = None
-    country: Iso2 | None = None
+    country: Country | None = None
     state: Name | None = None
     is_active: bool | None = None
 
@@ -186,7 +186,7 @@ class ProfileFields(Body):
     dates_attributes: list[DateIn] | None = None
     regions: list[ProfileRegionIn] | None = None
     region_id: int | None = None
-    region_country: Iso2 | None = None
+    region_country: Country | None = None
     region_state: Name | None = None
 
     @model_validator(mode="after")
