@@ -27,6 +27,7 @@ from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives import benefits as b
 from omneo_server.domain.incentives import ledger, lots
 from omneo_server.domain.incentives import redemptions as r
+from omneo_server.domain.incentives.definitions import render_definition
 from omneo_server.domain.incentives.lots import LotKind
 from omneo_server.domain.inputs import Body, is_uuid
 from omneo_server.domain.profiles import commands as profiles
@@ -205,14 +206,14 @@ MINE = f"{PROFILE}/benefits"
 async def viewable_benefits(profile_id: str, request: Request, ctx: Ctx = Depends(READ_BENEFITS)) -> Response:
     async with _profile(request, ctx, profile_id, False) as (session, pid):
         profile = await ledger.lock_profile(session, ctx, pid)
-        return render.data([b.render_definition(d) for d in await b.viewable(session, ctx, profile)])
+        return render.data([render_definition(d) for d in await b.viewable(session, ctx, profile)])
 
 
 @router.get(f"{MINE}/claimable", tags=BENEFIT_TAGS)
 async def claimable_benefits(profile_id: str, request: Request, ctx: Ctx = Depends(READ_BENEFITS)) -> Response:
     async with _profile(request, ctx, profile_id, False) as (session, pid):
         profile = await ledger.lock_profile(session, ctx, pid)
-        return render.data([b.render_definition(d) for d in await b.claimable(session, ctx, profile)])
+        return render.data([render_definition(d) for d in await b.claimable(session, ctx, profile)])
 
 
 @router.post(f"{MINE}/claim", tags=BENEFIT_TAGS, status_code=201)

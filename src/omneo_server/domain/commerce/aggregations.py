@@ -21,8 +21,8 @@ from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import dialect_insert
 from omneo_server.db.prepared import Prepared, sync_held
+from omneo_server.domain.catalogue import render_location
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.crud import render_columns
 from omneo_server.wire import money
 
 ZERO = Decimal("0")
@@ -66,7 +66,7 @@ async def _brands(session: AsyncSession, tx: t.Transaction) -> dict[str, int]:
     if not product_ids:
         return {}
     rows = await session.execute(select(t.Product.id, t.Product.brand).where(t.Product.id.in_(product_ids)))
-    brand_of = dict(rows.tuples().all())
+    brand_of: dict[int, str] = {row[0]: row[1] for row in rows.all()}
     out: dict[str, int] = {}
     for item in tx.items:
         if item.product_id in brand_of and not item.is_void:
@@ -279,7 +279,7 @@ async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> dict[st
 
     def location(location_id: Any) -> dict[str, Any] | None:
         found = names.get(int(location_id)) if location_id is not None else None
-        return render_columns(found) if found is not None else None
+        return render_location(found) if found is not None else None
 
     joined = (profile.joined_at or profile.created_at).date()
     return {
@@ -315,4 +315,25 @@ async def render(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> dict[st
         "purchased_brands": sorted(b for b, units in (agg.brands if agg else {}).items() if units > 0),
         "latest_transacted_at": agg.latest_transacted_at if agg else None,
         "first_transacted_at": agg.first_transacted_at if agg else None,
+        **_NOT_INFERRED,
+        "created_at": profile.created_at,
+        "updated_at": agg.updated_at if agg else None,
     }
+
+
+#: What the hosted aggregations infer and this platform does not (yet): answered as null.
+_NOT_INFERRED = {
+    "latest_shop_currency": None,
+    "most_spend_12m_location": None,
+    "store_join": None,
+    "likely_country": None,
+    "likely_country_iso": None,
+    "likely_region": None,
+    "likely_state_iso": None,
+    "likely_country_score": None,
+    "likely_country_iso_score": None,
+    "likely_region_score": None,
+    "likely_state_iso_score": None,
+    "top_historic_status": None,
+    "total_referred": None,
+}

@@ -41,6 +41,7 @@ async def render(session: AsyncSession, order: t.Order) -> dict[str, Any]:
         select(t.Transaction).where(t.Transaction.order_id == order.id).order_by(t.Transaction.id)
     )
     out["transactions"] = [render_transaction(tx) for tx in fulfilled.scalars()]
+    out["claimed_at"] = None  # an order is never claimed; its transactions are
     return out
 
 

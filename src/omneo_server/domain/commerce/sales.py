@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omneo_server.db import tables as t
 from omneo_server.db.prepared import Prepared, adopt
 from omneo_server.domain import custom_fields
+from omneo_server.domain.catalogue import render_location
 from omneo_server.domain.commerce.schemas import ItemIn, SaleIn
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
@@ -145,13 +146,17 @@ async def item_values(
 
 
 def render_item(item: Any) -> dict[str, Any]:
-    return render_columns(item)
+    # ``pivot`` and ``product_images`` are what Omneo's item resource carries besides its columns
+    # (no list links or product images are kept with a line here).
+    return {"order_id": None, **render_columns(item), "pivot": [], "product_images": None}
 
 
 def render_sale(sale: Any) -> dict[str, Any]:
     out = render_columns(sale)
     out["items"] = [render_item(i) for i in sale.items]
-    out["location"] = render_columns(sale.location) if sale.location is not None else None
+    out["location"] = render_location(sale.location) if sale.location is not None else None
+    # Multi-currency is not built: amounts are in the tenant's currency, with no conversion record.
+    out.update(currency_id=None, currency_values=[], total_converted=None)
     out["custom_fields"] = [custom_fields.render(field) for field in sale.custom_fields]
     return out
 

@@ -24,6 +24,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid
 from omneo_server.domain.incentives import ledger
+from omneo_server.domain.incentives.definitions import render_definition
 from omneo_server.domain.incentives.lots import (
     Amount,
     DefinitionId,
@@ -95,16 +96,6 @@ _FIELDS = standard_fields(
     "updated_at",
 )
 BENEFITS = Resource(name="benefits", event="benefit", table=t.Benefit, filters=_FIELDS, sorts=_FIELDS, label="Benefit")
-
-
-def render_definition(definition: t.BenefitDefinition) -> dict[str, Any]:
-    limit = definition.max_global_redemptions
-    return {
-        **render_columns(definition),
-        "total_global_redemptions_remaining": None
-        if limit is None
-        else max(0, limit - definition.total_global_redemptions),
-    }
 
 
 def is_redeemable(benefit: t.Benefit, now: datetime) -> bool:

@@ -268,9 +268,19 @@ class CloneIn(Body):
 # --- rendering and preparing ---------------------------------------------------------------------
 
 
+#: Fields every definition answers that no table of ours holds: ``region`` (filled in by
+#: :func:`present` where the database is at hand), a release target and a currency id (only credit
+#: definitions have their own release target).
+_NOT_HELD = {"region": None, "release_target_id": None, "currency_id": None}
+
+
 def _render(row: Row) -> dict[str, Any]:
-    """Every column, and ``region`` (filled in by :func:`present` where the database is at hand)."""
-    return {**render_columns(row), "region": None}
+    """Every column, and what every definition answers besides (:data:`_NOT_HELD`)."""
+    return {**_NOT_HELD, **render_columns(row)}
+
+
+def _render_credit(row: t.CreditDefinition) -> dict[str, Any]:
+    return {**_render(row), "custom_fields": []}
 
 
 def _render_benefit(row: t.BenefitDefinition) -> dict[str, Any]:
@@ -437,6 +447,7 @@ POINT_DEFINITIONS = _resource(
 CREDIT_DEFINITIONS = _resource(
     "credit-definitions", "credit_definition", "Credit definition", t.CreditDefinition, CreditDefinitionIn,
     filters="type",
+    render=_render_credit,
 )  # fmt: skip
 TIER_DEFINITIONS = _resource(
     "tier-definitions", "tier_definition", "Tier definition", t.TierDefinition, TierDefinitionIn,
@@ -543,6 +554,13 @@ ACHIEVEMENT = Definition(
 )
 RATE = Definition("rate", RATES, checks=(_point_definition, _refs))
 DEFINITIONS = (REWARD, BENEFIT, POINT, CREDIT, TIER, ACHIEVEMENT)
+_RENDER_BY_TABLE = {kind.resource.table: kind.resource.render for kind in DEFINITIONS}
+
+
+def render_definition(row: Row) -> dict[str, Any]:
+    """A definition as its own routes answer it (``region`` unresolved), for embedding in what was
+    issued from it."""
+    return _RENDER_BY_TABLE[type(row)](row)
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -557,6 +575,14 @@ async def present(session: AsyncSession, ctx: Ctx, kind: Definition, rows: Itera
         regions = {r.id: {"id": r.id, "name": r.name, "handle": r.handle} for r in (await session.scalars(stmt))}
         for item in out:
             item["region"] = regions.get(item["region_id"]) if item.get("region_id") is not None else None
+    if kind is RATE and out:  # a rate names its point definition by handle too
+        wanted = {item["point_definition_id"] for item in out}
+        named = select(t.PointDefinition.id, t.PointDefinition.handle).where(
+            t.PointDefinition.tenant_id == ctx.tenant_id, t.PointDefinition.id.in_(wanted)
+        )
+        handles: dict[int, str] = {row[0]: row[1] for row in (await session.execute(named)).all()}
+        for item in out:
+            item["point_definition_handle"] = handles.get(item["point_definition_id"])
     return out
 
 

@@ -586,10 +586,19 @@ async def void(session: AsyncSession, ctx: Ctx, lot: Lot, description: str = "Vo
 def render_entry(entry: t.LedgerEntry, profile: t.Profile) -> dict[str, Any]:
     """The ledger entry shape (entities.md §5.2, with the legacy dollar/point columns)."""
     in_points = entry.kind == "point"
+    names = (profile.first_name, profile.last_name)
     return {
         "id": entry.id,
-        "profile": {"id": profile.id, "email": profile.email},
+        "profile_id": profile.id,
+        "profile": {
+            "id": profile.id,
+            "email": profile.email,
+            "first_name": profile.first_name,
+            "last_name": profile.last_name,
+            "full_name": " ".join(n for n in names if n) or None,
+        },
         "type": entry.kind,
+        "type_attributes": None,
         "ledgerable_type": entry.kind,
         "ledgerable_id": entry.lot_id,
         "entry_type": entry.entry_type,

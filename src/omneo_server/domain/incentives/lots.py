@@ -24,7 +24,7 @@ from omneo_server.domain import crud, events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid, NotFound
-from omneo_server.domain.incentives import ledger, periods
+from omneo_server.domain.incentives import definitions, ledger, periods
 from omneo_server.domain.incentives.ledger import CREDIT, POINT, REWARD, Kind
 from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
 from omneo_server.domain.profiles import commands as profiles
@@ -170,7 +170,7 @@ def _common(lot: Any, now: datetime) -> dict[str, Any]:
     expired = lot.expires_at is not None and lot.expires_at <= now
     return {
         **render_columns(lot),
-        "definition": render_columns(lot.definition),
+        "definition": definitions.render_definition(lot.definition),
         "is_expired": expired,
         "is_active": ledger.is_live(lot, now),
         "issued_local_at": _local(lot.issued_at, lot.timezone),
@@ -178,14 +178,11 @@ def _common(lot: Any, now: datetime) -> dict[str, Any]:
     }
 
 
+_NOT_NOTIFIED = {"has_notified_issue": False, "has_notified_expiry": False, "has_notified_extend": False}
+
+
 def _reward_extras(lot: t.Reward, _now: datetime) -> dict[str, Any]:
-    return {
-        "notify_issue_at": None,
-        "notify_expiry_at": None,
-        "has_notified_issue": False,
-        "has_notified_expiry": False,
-        "has_notified_extend": False,
-    }
+    return {"notify_issue_at": None, "notify_expiry_at": None, **_NOT_NOTIFIED}
 
 
 def _point_extras(lot: t.Point, now: datetime) -> dict[str, Any]:
@@ -206,7 +203,8 @@ def _point_extras(lot: t.Point, now: datetime) -> dict[str, Any]:
 
 
 def _credit_extras(lot: t.Credit, _now: datetime) -> dict[str, Any]:
-    return {"locked": False, "lock_expires_at": None}
+    notified = {**_NOT_NOTIFIED, "has_notified_release": False, "has_notified_remind": False}
+    return {"locked": False, "lock_expires_at": None, **notified}
 
 
 def _lot_resource(name: str, table: Any, label: str, definition_column: str) -> Resource:

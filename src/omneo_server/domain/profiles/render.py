@@ -11,7 +11,7 @@ import phonenumbers
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain.crud import render_columns
-from omneo_server.domain.profiles.schemas import CHANNELS, TOPICS, VERIFIED
+from omneo_server.domain.profiles.schemas import APPEARANCE_FIELDS, CHANNELS, TOPICS, VERIFIED
 
 ZERO = Decimal("0.00")
 
@@ -38,9 +38,14 @@ def render_comms(profile: t.Profile) -> dict[str, Any]:
     return out
 
 
+#: Every appearance attribute is answered, unset ones as ``null`` (the shape clients read).
+_NO_APPEARANCE = dict.fromkeys(APPEARANCE_FIELDS)
+
+
 def render_appearance(profile: t.Profile) -> dict[str, Any]:
     return {
         "profile_id": profile.id,
+        **_NO_APPEARANCE,
         **(profile.appearance or {}),
         "created_at": profile.created_at,
         "updated_at": profile.updated_at,
@@ -109,18 +114,25 @@ def render_status(link: t.ProfileStatus) -> dict[str, Any]:
 
 def _phone_parts(number: str | None) -> dict[str, Any]:
     if not number:
-        return {"mobile_phone_country": None, "mobile_phone_e164": None, "mobile_phone_national": None}
+        return {
+            "mobile_phone_country": None,
+            "mobile_phone_e164": None,
+            "mobile_phone_national": None,
+            "mobile_phone_national_prefix": None,
+        }
     parsed = phonenumbers.parse(number)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_number(parsed) or "")
     return {
         "mobile_phone_country": parsed.country_code,
         "mobile_phone_e164": number,
         "mobile_phone_national": phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL),
+        "mobile_phone_national_prefix": metadata.national_prefix if metadata is not None else None,
     }
 
 
 def _birthday(profile: t.Profile) -> dict[str, Any]:
     if not (profile.birth_day and profile.birth_month):
-        return {"birth_date": None, "next_birthday": None, "birth_days": None}
+        return {"birth_date": None, "next_birthday": None, "birth_days": None, "birth_days_past": None}
     today = clock.now().date()
     birth_date = date(profile.birth_year, profile.birth_month, profile.birth_day) if profile.birth_year else None
 
@@ -131,7 +143,13 @@ def _birthday(profile: t.Profile) -> dict[str, Any]:
             return date(year, 2, 28)
 
     upcoming = on(today.year) if on(today.year) >= today else on(today.year + 1)
-    return {"birth_date": birth_date, "next_birthday": upcoming, "birth_days": (upcoming - today).days}
+    last = on(today.year) if on(today.year) <= today else on(today.year - 1)
+    return {
+        "birth_date": birth_date,
+        "next_birthday": upcoming,
+        "birth_days": (upcoming - today).days,
+        "birth_days_past": (today - last).days,
+    }
 
 
 def render_profile(profile: t.Profile, custom: list[t.CustomField]) -> dict[str, Any]:
@@ -158,6 +176,9 @@ def render_profile(profile: t.Profile, custom: list[t.CustomField]) -> dict[str,
         region=next((r for r in regions if r["is_active"]), None),
         regions=regions,
         organisations=[],
+        # Staff availability (appointments are not built): none.
+        normal_hours=[],
+        special_hours=[],
         tier_handle=None,
         tier=None,
         # Balances are derived from the incentive ledgers; a profile holds none until they exist.
