@@ -16,7 +16,8 @@ A command that needs the ORM object of a row it wrote or read this way (to rende
 to an ORM branch) *adopts* it (:func:`adopt`): the object is built from the row and added to the
 session as persistent, as if the session had loaded it, with no statement. :class:`Insert` writes a
 row from a dict of attribute values, applies the columns' Python-side defaults, and answers the
-adopted object from ``RETURNING``, so nothing just written is read back.
+adopted object holding what it wrote (only a generated key comes back, by ``RETURNING``), so
+nothing just written is read back.
 """
 
 from __future__ import annotations
