@@ -546,7 +546,9 @@ async def create(session: AsyncSession, ctx: Ctx, body: s.ProfileFields, created
     await documents.invalidate(session, profile.id)
     await _apply(session, ctx, profile, body)
     await session.flush()
-    await events.record(session, ctx, "profile.created", profile.id, await render(session, ctx, profile))
+    # A new profile's custom attributes are the ones the body set (none: nothing to read back).
+    rendered = await render(session, ctx, profile, refresh=bool(body.custom_attributes))
+    await events.record(session, ctx, "profile.created", profile.id, rendered)
     return profile
 
 

@@ -215,6 +215,11 @@ async def valid_until(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> in
 
 
 _EPOCH = Prepared(select(t.Tenant.profile_epoch).where(t.Tenant.id == bindparam("tenant")))
+_KEEP = Prepared(
+    update(t.ProfileDocument)
+    .where(t.ProfileDocument.profile_id == bindparam("profile"))
+    .values(body=bindparam("body"), valid_until=bindparam("until"), epoch=bindparam("epoch"))
+)
 
 
 async def epoch(session: AsyncSession, tenant_id: int) -> int:
@@ -239,11 +244,7 @@ async def rendered_by_write(session: AsyncSession, ctx: Ctx, profile: t.Profile,
     else:
         seen_epoch, rendered = found
     until = await valid_until(session, ctx, profile)
-    await session.execute(
-        update(t.ProfileDocument)
-        .where(t.ProfileDocument.profile_id == profile.id)
-        .values(body=dumps(rendered), valid_until=until, epoch=seen_epoch)
-    )
+    await _KEEP.run(session, profile=profile.id, body=dumps(rendered), until=until, epoch=seen_epoch)
     session.sync_session.info.get(_INVALIDATED, set()).discard(profile.id)
     return rendered
 
