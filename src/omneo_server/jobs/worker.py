@@ -33,6 +33,8 @@ from omneo_server.settings import Settings
 log = logging.getLogger("omneo_server.worker")
 MAX_ATTEMPTS = 8
 BATCH = 100
+#: The pause after a pass that found some work but less than a batch of events.
+BUSY_PAUSE_SECONDS = 0.05
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -173,9 +175,10 @@ async def run_once(
 
 
 async def run(db: Database, settings: Settings, stop: asyncio.Event, tenants: Sequence[int] | None = None) -> None:
-    """Loop until ``stop`` is set, sleeping ``worker_idle_seconds`` when a pass found nothing.
-    Deliveries go through the guarded outbound client (a wrong ``OMNEO_WEBHOOK_ALLOW_NETWORKS``
-    raises here, before the loop starts)."""
+    """Loop until ``stop`` is set, sleeping ``worker_idle_seconds`` when a pass found nothing, and
+    :data:`BUSY_PAUSE_SECONDS` after a pass that did not fill a batch (so a steady trickle of events
+    is taken a batch at a time, not a pass each). Deliveries go through the guarded outbound client
+    (a wrong ``OMNEO_WEBHOOK_ALLOW_NETWORKS`` raises here, before the loop starts)."""
     async with outbound.client(settings) as client:
         while not stop.is_set():
             try:
@@ -184,8 +187,13 @@ async def run(db: Database, settings: Settings, stop: asyncio.Event, tenants: Se
                 log.exception("worker pass failed")
                 counts = {}
             if not any(counts.values()):
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), settings.worker_idle_seconds)
+                pause = settings.worker_idle_seconds
+            elif counts.get("dispatched", 0) < BATCH:
+                pause = min(BUSY_PAUSE_SECONDS, settings.worker_idle_seconds)
+            else:
+                continue
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
 
 
 async def backlog(db: Database) -> int:
