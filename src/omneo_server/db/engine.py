@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -35,6 +35,9 @@ from omneo_server.wire import dumps, loads
 _WRITE = "omneo_write"
 #: The most commands one SQLite transaction holds before it commits.
 GROUP_LIMIT = 64
+#: Called with the engine when a group's transaction is rolled back as a whole: what its commands
+#: read of each other's uncommitted work (a cache filled from it) must be forgotten.
+GROUP_ROLLED_BACK: list[Callable[[Any], None]] = []
 
 
 def _savepoint_undone(connection: AsyncConnection) -> bool:
@@ -198,6 +201,8 @@ class Database:
             group.committed.exception()  # retrieved here: a group whose commands all failed has no reader
             with suppress(Exception):
                 await group.connection.rollback()
+            for forget in GROUP_ROLLED_BACK:
+                forget(self.engine.sync_engine)
         finally:
             await group.connection.close()
 

@@ -13,7 +13,9 @@ Kept honest like the profile read model (``profiles/documents.py``):
   read *before* them. A change committed in between is at worst stored under the older epoch, which
   the next reader no longer matches.
 * **Own changes** — a transaction that changed configuration reads the database and stores nothing
-  (what it sees may yet roll back).
+  (what it sees may yet roll back). On SQLite, commands grouped into one transaction
+  (``db/engine.py``) see each other's work before it commits; a group rolled back as a whole
+  empties the cache.
 
 Cached rows are column tuples; each command adopts the ones it uses into its own session
 (``db/prepared.py``), so no ORM object is shared between sessions.
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from omneo_server.db import tables as t
+from omneo_server.db.engine import GROUP_ROLLED_BACK
 from omneo_server.db.prepared import Prepared, adopt, attribute_names
 from omneo_server.domain.context import Ctx
 
@@ -79,6 +82,15 @@ def _forget(session: Session, *_args: Any) -> None:
 
 for _name in ("after_commit", "after_rollback"):
     event.listen(Session, _name, _forget)
+
+
+def _forget_engine(engine: Engine) -> None:
+    """A SQLite write group was rolled back whole: a command of it may have cached configuration
+    an earlier one wrote and never committed (they share the transaction)."""
+    _CACHE.pop(engine, None)
+
+
+GROUP_ROLLED_BACK.append(_forget_engine)
 
 
 class Row:
