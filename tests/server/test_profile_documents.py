@@ -207,7 +207,7 @@ def test_a_rendering_older_than_a_change_is_not_kept(api: Api, tenant: TenantInf
 
     async def read_version() -> tuple[int, int]:
         async with tenant.server.db.read() as session:
-            return await documents.version(session, tenant.id, pid)
+            return (await documents.versions(session, tenant.id, [pid]))[pid]
 
     seen = tenant.server.run(read_version())
     old = json.dumps(fresh(tenant, pid))

@@ -192,7 +192,7 @@ async def _documents(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> dict
         return bodies
     kept = []
     async with db.read() as session:
-        seen = {pid: await documents.version(session, ctx.tenant_id, pid) for pid in missing}
+        seen = await documents.versions(session, ctx.tenant_id, missing)
         for profile in await cmd.get_many(session, ctx, missing):
             body = dumps(await cmd.render(session, ctx, profile, False))
             kept.append((profile.id, seen[profile.id], body, await documents.valid_until(session, ctx, profile)))

@@ -193,12 +193,15 @@ async def cached_many(db: Database, tenant_id: int, profile_ids: Sequence[str]) 
     return {str(row[0]): str(row[1]) for row in rows}
 
 
-async def version(session: AsyncSession, tenant_id: int, profile_id: str) -> tuple[int, int]:
-    """``(generation, epoch)`` as they stand, read before rendering (see the module docstring)."""
-    generation = select(t.ProfileDocument.generation).where(t.ProfileDocument.profile_id == profile_id)
-    epoch = select(t.Tenant.profile_epoch).where(t.Tenant.id == tenant_id)
-    row = (await session.execute(select(generation.scalar_subquery(), epoch.scalar_subquery()))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+async def versions(session: AsyncSession, tenant_id: int, profile_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``(generation, epoch)`` of each profile as they stand, read before rendering (see the module
+    docstring); a profile without a document yet is at generation 0."""
+    generations = select(t.ProfileDocument.profile_id, t.ProfileDocument.generation).where(
+        t.ProfileDocument.profile_id.in_(profile_ids)
+    )
+    found = {row[0]: int(row[1]) for row in (await session.execute(generations)).all()}
+    seen_epoch = await epoch(session, tenant_id)
+    return {pid: (found.get(pid, 0), seen_epoch) for pid in profile_ids}
 
 
 async def valid_until(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> int | None:
