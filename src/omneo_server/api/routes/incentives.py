@@ -335,8 +335,7 @@ async def profile_balances(
 @router.get(f"{PROFILE}/ledgers", tags=["ledgers"])
 async def profile_ledgers(profile_id: str, request: Request, ctx: Ctx = Depends(requires("read-ledgers"))) -> Response:
     async with _profile(request, ctx, profile_id, False) as (session, pid):
-        profile = await session.get(t.Profile, pid)
-        assert profile is not None
+        profile = await profiles.get(session, ctx, pid, include_deleted=True)
         return render.data([ledger.render_entry(e, profile) for e in await ledger.entries(session, ctx, pid)])
 
 
@@ -345,8 +344,7 @@ async def profile_ledger(
     profile_id: str, entry_id: str, request: Request, ctx: Ctx = Depends(requires("read-ledgers"))
 ) -> Response:
     async with _profile(request, ctx, profile_id, False) as (session, pid):
-        profile = await session.get(t.Profile, pid)
-        assert profile is not None
+        profile = await profiles.get(session, ctx, pid, include_deleted=True)
         row = await crud.get_row(session, ctx, ALLOCATIONS, entry_id, t.LedgerEntry.profile_id == pid)
         return render.data(ledger.render_entry(row, profile))
 

@@ -32,6 +32,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.profiles import documents
+from omneo_server.domain.profiles.render import profile_summary
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -584,19 +585,13 @@ async def void(session: AsyncSession, ctx: Ctx, lot: Lot, description: str = "Vo
 
 
 def render_entry(entry: t.LedgerEntry, profile: t.Profile) -> dict[str, Any]:
-    """The ledger entry shape (entities.md §5.2, with the legacy dollar/point columns)."""
+    """The ledger entry shape (entities.md §5.2, with the legacy dollar/point columns); ``profile``
+    loaded with its statuses."""
     in_points = entry.kind == "point"
-    names = (profile.first_name, profile.last_name)
     return {
         "id": entry.id,
         "profile_id": profile.id,
-        "profile": {
-            "id": profile.id,
-            "email": profile.email,
-            "first_name": profile.first_name,
-            "last_name": profile.last_name,
-            "full_name": " ".join(n for n in names if n) or None,
-        },
+        "profile": profile_summary(profile),
         "type": entry.kind,
         "type_attributes": None,
         "ledgerable_type": entry.kind,

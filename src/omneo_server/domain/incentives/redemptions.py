@@ -31,6 +31,8 @@ from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.incentives import benefits, ledger, lots
 from omneo_server.domain.incentives.ledger import CREDIT, POINT, REWARD, ZERO, Kind, q
 from omneo_server.domain.inputs import Body, Handle, Name
+from omneo_server.domain.profiles import commands as profiles
+from omneo_server.domain.profiles.render import profile_summary
 from omneo_server.domain.query import INT_MAX
 
 #: How long a redemption may be reversed (domain-rules §7).
@@ -184,18 +186,12 @@ async def render(
         items.append(rendered)
     out = {**render_columns(redemption), "total_localised": redemption.total, "items": items}
     if detail:
-        profile = await session.get(t.Profile, redemption.profile_id)
-        out["profile"] = (
-            None
-            if profile is None
-            else {
-                "id": profile.id,
-                "first_name": profile.first_name,
-                "last_name": profile.last_name,
-                "full_name": " ".join(p for p in (profile.first_name, profile.last_name) if p) or None,
-                "email": profile.email,
-            }
-        )
+        try:
+            out["profile"] = profile_summary(
+                await profiles.get(session, ctx, redemption.profile_id, include_deleted=True)
+            )
+        except NotFound:
+            out["profile"] = None
     if with_balances:
         out["balances"] = await ledger.balances(session, ctx, redemption.profile_id)
     return out

@@ -152,6 +152,19 @@ def _birthday(profile: t.Profile) -> dict[str, Any]:
     }
 
 
+def profile_summary(profile: t.Profile) -> dict[str, Any]:
+    """The ProfileSummary ledger entries and redemptions embed (``profile`` loaded with its
+    statuses)."""
+    return {
+        "id": profile.id,
+        "email": profile.email,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "full_name": " ".join(p for p in (profile.first_name, profile.last_name) if p) or None,
+        "statuses": [status.status.handle for status in live_statuses(profile)],
+    }
+
+
 def render_profile(profile: t.Profile, custom: list[t.CustomField]) -> dict[str, Any]:
     out = render_columns(profile, exclude=("tenant_id", "comms", "appearance", "deleted_at"))
     primary = next((i for i in profile.identities if i.is_primary), None)
