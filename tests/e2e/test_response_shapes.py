@@ -40,7 +40,6 @@ NOT_YET: dict[str, set[str]] = {
         "start_time", "updated_at",
     },
     "Redemption": {"balances", "location", "transaction"},  # include-only
-    "Country": {"id", "name", "iso_3", "iso_numeric", "sort_order", "states", "created_at", "updated_at"},
 }  # fmt: skip
 
 

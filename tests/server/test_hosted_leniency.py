@@ -52,7 +52,10 @@ def test_definitions_without_their_nullable_fields_are_created(api: Api) -> None
 
 def test_countries_in_any_iso_form_are_stored_as_alpha_2(api: Api) -> None:
     region = api.ok("POST", "/regions", json={"handle": "na", "countries": [{"iso_2": "USA"}, {"iso_2": "124"}]})
-    assert region["countries"] == [{"iso_2": "US"}, {"iso_2": "CA"}]
+    assert [(c["iso_2"], c["iso_3"], c["name"]) for c in region["countries"]] == [
+        ("US", "USA", "United States"),
+        ("CA", "CAN", "Canada"),
+    ]
     profile = api.ok("POST", "/profiles", json={"email": "iso@example.com"})
     [linked] = api.ok("POST", f"/profiles/{profile['id']}/regions", json={"region_id": region["id"], "country": "USA"})
     assert linked["country"] == "US"

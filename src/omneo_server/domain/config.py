@@ -4,6 +4,7 @@ statuses, tags, systems and settings."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import Field as Pyd
@@ -137,8 +138,33 @@ RegionUpdate = partial(RegionIn)
 
 def render_region(row: t.Region) -> dict[str, Any]:
     out = render_columns(row)
-    out["countries"] = [{"iso_2": code} for code in row.countries or []]
+    out["countries"] = [_region_country(code) for code in row.countries or []]
     return out
+
+
+@lru_cache(maxsize=512)
+def _iso_country(code: str) -> tuple[str | None, str | None, str | None]:
+    import pycountry  # its tables load on first use
+
+    known = pycountry.countries.get(alpha_2=code)
+    return (None, None, None) if known is None else (known.name, known.alpha_3, known.numeric)
+
+
+def _region_country(code: str) -> dict[str, Any]:
+    """A region's country as a Country (what ISO 3166 says of its code; it is not a row of the
+    tenant's countries, so it has no id, order, states or timestamps)."""
+    name, iso_3, numeric = _iso_country(code)
+    return {
+        "id": None,
+        "name": name,
+        "iso_2": code,
+        "iso_3": iso_3,
+        "iso_numeric": numeric,
+        "sort_order": None,
+        "states": [],
+        "created_at": None,
+        "updated_at": None,
+    }
 
 
 def region_countries(data: dict[str, Any], _row: t.Region | None) -> dict[str, Any]:
