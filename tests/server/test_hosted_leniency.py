@@ -195,3 +195,11 @@ def test_a_country_named_by_its_code_alone(api: Api) -> None:
     assert (country["name"], country["iso_3"], country["iso_numeric"]) == ("New Zealand", "NZL", "554")
     api.fails(422, "POST", "/countries", json={"iso_2": "QQ"})  # ISO does not know it: say what it is
     assert api.ok("POST", "/countries", json={"iso_2": "QQ", "name": "Q", "iso_3": "QQQ", "iso_numeric": "999"})
+
+
+def test_a_total_left_out_must_fit_like_a_sent_one(api: Api) -> None:
+    line = {"sku": "BIG", "quantity": 100000, "price_sell": "9999999999.99"}
+    before = api.get("/transactions").json()["meta"]["total"]
+    refused = api.fails(422, "POST", "/transactions", json={"transacted_at": "2026-03-01 10:00:00", "items": [line]})
+    assert "too large" in refused["message"]
+    assert api.get("/transactions").json()["meta"]["total"] == before

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,7 +140,7 @@ API_TOKEN_LIFETIME = timedelta(days=365)
 class TokenIn(Body):
     name: Name
     scopes: list[str] = ["*"]
-    expires_at: Timestamp | None = None
+    expires_at: Timestamp | None = Field(default_factory=lambda: clock.now() + API_TOKEN_LIFETIME)
 
 
 async def create_token(

@@ -6,7 +6,6 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
-from omneo_server import clock
 from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires, throttle
 from omneo_server.api.resources import mount
@@ -23,9 +22,8 @@ async def create_api_token(
 ) -> Response:
     access.check_grantable(ctx.scopes, body.scopes)
     await throttle(request).minting(str(ctx.actor))
-    expires_at = body.expires_at or clock.now() + access.API_TOKEN_LIFETIME
     async with database(request).write() as session:
-        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, expires_at)
+        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
         return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
 
 

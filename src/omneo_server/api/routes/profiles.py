@@ -39,7 +39,7 @@ from omneo_server.domain.profiles.render import (
 )
 from omneo_server.domain.query import paginate
 from omneo_server.jobs import queue
-from omneo_server.wire import dumps, format_timestamp
+from omneo_server.wire import format_timestamp
 
 router = routing.router(prefix="/profiles", tags=["profiles"])
 READ, CREATE, UPDATE, DELETE = (requires(f"{v}-profiles") for v in ("read", "create", "update", "delete"))
@@ -170,7 +170,7 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
         found = await cmd.live_id(session, ctx, profile_id, handle)
     if found is None:
         raise NotFound("Profile")
-    body = (await _documents(db, ctx, [found])).get(found)
+    body = (await cmd.read_models(db, ctx, [found])).get(found)
     if body is None:  # deleted meanwhile
         raise NotFound("Profile")
     return render.raw_data(body)
@@ -179,26 +179,8 @@ async def get_profile(profile_id: str, request: Request, ctx: Ctx = Depends(READ
 async def _as_read(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> list[Any]:
     """The profiles, in order, each exactly as ``GET /profiles/{id}`` answers it (balances and
     tier included), spliced in from the read model."""
-    bodies = await _documents(db, ctx, profile_ids)
+    bodies = await cmd.read_models(db, ctx, profile_ids)
     return [Fragment(bodies[pid]) for pid in profile_ids if pid in bodies]
-
-
-async def _documents(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> dict[str, str]:
-    """The renderings of live profiles: from the read model where current, else rendered (the
-    version read before anything is) and kept."""
-    bodies = await documents.cached_many(db, ctx.tenant_id, profile_ids)
-    missing = [pid for pid in profile_ids if pid not in bodies]
-    if not missing:
-        return bodies
-    kept = []
-    async with db.read() as session:
-        seen = await documents.versions(session, ctx.tenant_id, missing)
-        for profile in await cmd.get_many(session, ctx, missing):
-            body = dumps(await cmd.render(session, ctx, profile, False))
-            kept.append((profile.id, seen[profile.id], body, await documents.valid_until(session, ctx, profile)))
-            bodies[profile.id] = body
-    await documents.store_many(db, ctx.tenant_id, kept)
-    return bodies
 
 
 @router.put(P)

@@ -13,6 +13,7 @@ from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
 
 Amount = Decimal
 MONEY = {"max_digits": 12, "decimal_places": 2}
+_MONEY_LIMIT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
 
 
 class ItemIn(Body):
@@ -104,7 +105,10 @@ class SaleIn(Body):
     def _total(self) -> SaleIn:
         if self.total is None:
             lines = sum((i.price_sell * i.quantity for i in self.items if not i.is_void), Decimal("0"))
-            self.total = lines + (self.rounding or Decimal("0"))
+            total = lines + (self.rounding or Decimal("0"))
+            if abs(total) >= _MONEY_LIMIT:  # the lines' sum must fit where a sent total would
+                raise ValueError(f"The total of the items, {total}, is too large.")
+            self.total = total
         return self
 
 

@@ -233,6 +233,24 @@ async def list_profile_ids(db: Database, ctx: Ctx, query: ListQuery) -> Page:
         return await paginate(session, apply(live, query, FILTERS, SORTS, SEARCH, default_sort=newest_last), query)
 
 
+async def read_models(db: Database, ctx: Ctx, profile_ids: Sequence[str]) -> dict[str, str]:
+    """The renderings (JSON text) of those of ``profile_ids`` that are live profiles: from the read
+    model where current, else rendered (their versions read before anything is) and kept."""
+    bodies = await documents.cached_many(db, ctx.tenant_id, profile_ids)
+    missing = [pid for pid in profile_ids if pid not in bodies]
+    if not missing:
+        return bodies
+    kept = []
+    async with db.read() as session:
+        seen = await documents.versions(session, ctx.tenant_id, missing)
+        for profile in await get_many(session, ctx, missing):
+            body = dumps(await render(session, ctx, profile, False))
+            kept.append((profile.id, seen[profile.id], body, await documents.valid_until(session, ctx, profile)))
+            bodies[profile.id] = body
+    await documents.store_many(db, ctx.tenant_id, kept)
+    return bodies
+
+
 async def get_many(session: AsyncSession, ctx: Ctx, profile_ids: Sequence[str]) -> list[t.Profile]:
     """Live profiles with every part they render (in no particular order)."""
     stmt = _live(ctx, many=len(profile_ids) > 1).where(t.Profile.id.in_(profile_ids))
