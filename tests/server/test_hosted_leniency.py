@@ -203,3 +203,14 @@ def test_a_total_left_out_must_fit_like_a_sent_one(api: Api) -> None:
     refused = api.fails(422, "POST", "/transactions", json={"transacted_at": "2026-03-01 10:00:00", "items": [line]})
     assert "too large" in refused["message"]
     assert api.get("/transactions").json()["meta"]["total"] == before
+
+
+def test_redemptions_and_ledger_entries_name_the_profile_with_its_statuses(api: Api) -> None:
+    api.ok("POST", "/statuses", json={"handle": "gold", "name": "Gold"})
+    api.ok("POST", "/rewards/definitions", json={"name": "Ten", "handle": "ten", "type": "bonus", "value": 10})
+    profile = api.ok("POST", "/profiles", json={"email": "vip@example.com", "first_name": "Vi", "statuses": ["gold"]})
+    api.ok("POST", "/rewards", json={"profile_id": profile["id"], "reward_definition_handle": "ten"})
+    redeemed = api.ok("POST", f"/profiles/{profile['id']}/redeem", json={"amount": "1"})
+    assert redeemed["profile"]["statuses"] == ["gold"] and redeemed["profile"]["full_name"] == "Vi Unknown"
+    entries = api.ok("GET", f"/profiles/{profile['id']}/ledgers")
+    assert {e["profile"]["statuses"] == ["gold"] for e in entries} == {True}

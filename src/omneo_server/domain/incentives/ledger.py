@@ -32,7 +32,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.profiles import documents
-from omneo_server.domain.profiles.render import profile_summary
+from omneo_server.domain.profiles.render import live_statuses, profile_summary
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -591,7 +591,7 @@ def render_entry(entry: t.LedgerEntry, profile: t.Profile) -> dict[str, Any]:
     return {
         "id": entry.id,
         "profile_id": profile.id,
-        "profile": profile_summary(profile),
+        "profile": profile_summary(profile, [status.status.handle for status in live_statuses(profile)]),
         "type": entry.kind,
         "type_attributes": None,
         "ledgerable_type": entry.kind,

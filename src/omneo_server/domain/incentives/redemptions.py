@@ -186,12 +186,9 @@ async def render(
         items.append(rendered)
     out = {**render_columns(redemption), "total_localised": redemption.total, "items": items}
     if detail:
-        try:
-            out["profile"] = profile_summary(
-                await profiles.get(session, ctx, redemption.profile_id, include_deleted=True)
-            )
-        except NotFound:
-            out["profile"] = None
+        profile = await session.get(t.Profile, redemption.profile_id)  # held already when redeeming
+        statuses = [] if profile is None else await profiles.statuses_in_force(session, profile.id)
+        out["profile"] = None if profile is None else profile_summary(profile, statuses)
     if with_balances:
         out["balances"] = await ledger.balances(session, ctx, redemption.profile_id)
     return out

@@ -163,6 +163,20 @@ async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifi
 
 
 _INSERT = Insert(t.Profile)
+_STATUSES_IN_FORCE = Prepared(
+    select(t.Status.handle)
+    .join(t.ProfileStatus, t.ProfileStatus.status_id == t.Status.id)
+    .where(
+        t.ProfileStatus.profile_id == bindparam("profile"),
+        or_(t.ProfileStatus.expires_at.is_(None), t.ProfileStatus.expires_at > bindparam("now")),
+    )
+    .order_by(t.ProfileStatus.id)
+)
+
+
+async def statuses_in_force(session: AsyncSession, profile_id: str) -> list[str]:
+    """The handles of the profile's statuses still in force (as ``live_statuses`` reads them)."""
+    return [str(row[0]) for row in await _STATUSES_IN_FORCE.rows(session, profile=profile_id, now=clock.now())]
 
 
 def _live_id(*where: Any) -> Prepared:

@@ -152,16 +152,16 @@ def _birthday(profile: t.Profile) -> dict[str, Any]:
     }
 
 
-def profile_summary(profile: t.Profile) -> dict[str, Any]:
-    """The ProfileSummary ledger entries and redemptions embed (``profile`` loaded with its
-    statuses)."""
+def profile_summary(profile: t.Profile, statuses: list[str]) -> dict[str, Any]:
+    """The ProfileSummary ledger entries and redemptions embed, with the handles of the profile's
+    statuses in force."""
     return {
         "id": profile.id,
         "email": profile.email,
         "first_name": profile.first_name,
         "last_name": profile.last_name,
         "full_name": " ".join(p for p in (profile.first_name, profile.last_name) if p) or None,
-        "statuses": [status.status.handle for status in live_statuses(profile)],
+        "statuses": statuses,
     }
 
 
