@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from omneo_server.api import errors
-from omneo_server.api.dispatch import IndexedRoutes
+from omneo_server.api.dispatch import IndexedRoutes, openapi
 from omneo_server.api.routes import (
     batches,
     catalogue,
@@ -73,13 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    api = APIRouter(prefix=API_PREFIX)
-    for router in API_ROUTERS:
-        api.include_router(router)
-    app.include_router(api)
     app.include_router(id_api.router)
     # First of all routes: matches /api/v3 requests within their first segment's group only.
     app.router.routes.insert(0, IndexedRoutes(API_PREFIX, API_ROUTERS))
+    app.openapi = openapi(app, API_PREFIX, API_ROUTERS)  # type: ignore[method-assign]
     return app
 
 

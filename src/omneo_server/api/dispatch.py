@@ -6,17 +6,23 @@ routers; with ~400 routes that cost more than the rest of a profile read (most o
 :class:`IndexedRoutes` sits first in the app's routes: it groups the API's routes by their first
 segment (``profiles``, ``transactions``, …) once, and hands a request to the first route of its group
 that matches, exactly as the full list would have (every route starts with a literal segment, so
-the order within a group is the order overall). What it does not find falls through to the normal
-routing (404, 405 and slash redirects are answered there, the same way as before). The routers are
-still included the usual way, so the OpenAPI document is unchanged.
+the order within a group is the order overall). A path some route serves with another method is a
+partial match, answered 405 by that route; what it does not find falls through to the app's own
+routing (404 and slash redirects, which ask :meth:`IndexedRoutes.matches` again).
+
+The routers are not also included in the app: FastAPI's ``include_router`` builds every route a
+second time (a third of start-up). The OpenAPI document is built from them on first request
+(:func:`openapi`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import Receive, Scope, Send
@@ -61,15 +67,36 @@ class IndexedRoutes(BaseRoute):
         if key is None:
             return Match.NONE, {}
         method = scope["method"]
+        partial: Scope | None = None
         for entry in self.index.get(key, ()):
             found = entry.regex.match(path)
-            if found is None or method not in entry.methods:
-                continue  # a method mismatch is left to the full routing (405 with ``Allow``)
+            if found is None or (partial is not None and method not in entry.methods):
+                continue
             params = {name: entry.convertors[name].convert(value) for name, value in found.groupdict().items()}
             child: Scope = {"endpoint": entry.route.endpoint, "path_params": params, "route": entry.route}
-            return Match.FULL, child
-        return Match.NONE, {}
+            if method in entry.methods:
+                return Match.FULL, child
+            partial = child  # served with another method: the route answers 405 unless a later one fits
+        return (Match.NONE, {}) if partial is None else (Match.PARTIAL, partial)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         route: APIRoute = scope["route"]
-        await route.app(scope, receive, send)
+        await route.handle(scope, receive, send)
+
+
+def openapi(app: FastAPI, prefix: str, routers: Iterable[APIRouter]) -> Callable[[], dict[str, Any]]:
+    """``app.openapi``: the document of the app's own routes and ``routers`` mounted at ``prefix``,
+    built once, when first asked for."""
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            mounted = APIRouter(prefix=prefix)
+            for router in routers:
+                mounted.include_router(router)
+            own = [route for route in app.routes if not isinstance(route, IndexedRoutes)]
+            app.openapi_schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=[*own, *mounted.routes]
+            )
+        return app.openapi_schema
+
+    return document

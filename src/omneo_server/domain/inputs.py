@@ -87,7 +87,7 @@ class Body(BaseModel):
     """Request bodies ignore unknown keys (as the hosted API does), take a number where text is
     expected (a receipt number sent as ``123``: one obvious meaning) and reject other wrong types."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
