@@ -101,6 +101,9 @@ class Result:
     server_cpu: float = 0.0  # seconds of server-process CPU over the whole scenario
     note: str = ""
     warmup_errors: int = 0
+    #: With ``--sqlite-time``: the server's time inside the SQLite driver, and its statements.
+    sqlite_seconds: float | None = None
+    sqlite_statements: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -113,6 +116,13 @@ class Result:
     @property
     def cpu_ms_per_request(self) -> float:
         return self.server_cpu / self.answered * 1000 if self.answered else float("nan")
+
+    def sqlite_breakdown(self) -> str:
+        """ "SQLite x ms/req in n statements" (what the driver itself took), or ""."""
+        if self.sqlite_seconds is None or not self.answered:
+            return ""
+        per = self.sqlite_seconds / self.answered * 1000
+        return f"SQLite {per:.2f} ms/req in {self.sqlite_statements / self.answered:.1f} statements"
 
     def ms(self, p: float) -> str:
         """A percentile for the table; "≥" when unanswered requests make it a lower bound."""
@@ -452,6 +462,11 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total if total else float("nan")
 
+    def sqlite_totals(self) -> dict[str, float]:
+        """What the server's SQLite driver did so far (served by ``sqlite_timed``; else empty)."""
+        answer = httpx.get(self.url + "/bench/sqlite", timeout=10)
+        return dict(answer.json()) if answer.status_code == 200 else {}
+
 
 def _process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants (``uvicorn --workers N`` serves from child processes)."""
@@ -560,8 +575,8 @@ def split(total: int, parts: int) -> list[int]:
 class Bench:
     """Runs scenarios against the servers from a pool of client processes."""
 
-    def __init__(self, args: argparse.Namespace, pool: ProcessPoolExecutor, token: str) -> None:
-        self.args, self.pool, self.token = args, pool, token
+    def __init__(self, args: argparse.Namespace, pool: ProcessPoolExecutor, token: str, bare_url: str) -> None:
+        self.args, self.pool, self.token, self.bare_url = args, pool, token, bare_url
 
     def closed_loop(self, name: str, server: Server, plan: Plan) -> tuple[Result, list[str]]:
         """One closed-loop scenario over ``--clients`` processes; also returns the ids created."""
@@ -574,11 +589,24 @@ class Bench:
             for i, share in enumerate(split(args.concurrency, args.clients))
             if share
         ]
-        cpu = server.cpu_seconds()
+        cpu, driver = server.cpu_seconds(), self._sqlite(server)
         samples = list(self.pool.map(run_job, jobs))
         result = merge(name, args.seconds, samples, server.cpu_seconds() - cpu)
-        print(f"  {name}: {result.rps:.0f} req/s, p99 {result.ms(99)} ms", flush=True)
+        if driver:
+            after = self._sqlite(server)
+            result.sqlite_seconds = after["seconds"] - driver["seconds"]
+            result.sqlite_statements = after["statements"] - driver["statements"]
+        breakdown = result.sqlite_breakdown()
+        print(
+            f"  {name}: {result.rps:.0f} req/s, p99 {result.ms(99)} ms{'; ' if breakdown else ''}{breakdown}",
+            flush=True,
+        )
         return result, [i for s in samples for i in s.created_ids]
+
+    def _sqlite(self, server: Server) -> dict[str, float]:
+        return (
+            server.sqlite_totals() if getattr(self.args, "sqlite_time", False) and server.url != self.bare_url else {}
+        )
 
     def open_loop(self, name: str, server: Server, plan: Plan, rate: float, connections: int) -> Result:
         """Requests sent at a fixed rate from one client process; notes whether the server kept up."""
@@ -646,6 +674,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=1, help="client processes for closed loops (default 1)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="HTTP client (default raw)")
     parser.add_argument("--workers", type=int, default=1, help="API server processes (default 1; the bare app has 1)")
+    parser.add_argument(
+        "--sqlite-time",
+        action="store_true",
+        help="SQLite: serve the app with its driver calls timed (bench/sqlite_timed.py) and print how much of "
+        "each request is SQLite's own work",
+    )
 
 
 def _terminate(signum: int, _frame: FrameType | None) -> None:
@@ -687,13 +721,18 @@ def environment(args: argparse.Namespace) -> Iterator[Env]:
         url = stack.enter_context(database(args.database, tmp, args.pg))
         token = seed(url)
         env = {**os.environ, "OMNEO_DATABASE_URL": url}
-        omneo = stack.enter_context(
-            serve(["--factory", "omneo_server.app:create_app"], env, "/api/health", tmp / "omneo.log", args.workers)
+        if getattr(args, "sqlite_time", False) and args.database != "sqlite":
+            raise SystemExit("--sqlite-time times the SQLite driver: use it with --database sqlite")
+        app = (
+            ["--app-dir", str(BENCH_DIR), "sqlite_timed:create_app"]
+            if getattr(args, "sqlite_time", False)
+            else ["omneo_server.app:create_app"]
         )
+        omneo = stack.enter_context(serve(["--factory", *app], env, "/api/health", tmp / "omneo.log", args.workers))
         bare = stack.enter_context(serve(["--app-dir", str(BENCH_DIR), "bare_app:app"], env, "/", tmp / "bare.log"))
         pool = ProcessPoolExecutor(args.clients, mp_context=mp.get_context("spawn"))
         stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         for future in [pool.submit(_ready) for _ in range(args.clients)]:
             future.result()
         print(f"# server pids (for py-spy): omneo {omneo.pid}, bare {bare.pid}", flush=True)
-        yield Env(tmp, url, token, omneo, bare, Bench(args, pool, token))
+        yield Env(tmp, url, token, omneo, bare, Bench(args, pool, token, bare.url))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 
 from omneo_server.db import tables as t
-from omneo_server.db.prepared import Insert, Prepared
+from omneo_server.db.prepared import ROWS_PER_STATEMENT, Insert, Prepared
 from tests.conftest import TenantInfo
 
 FIND = Prepared(
@@ -121,5 +121,43 @@ def test_a_row_written_by_insert_is_stored_as_the_orm_stores_it_and_stays_in_the
                 "checked",
             )
             assert (stored.transacted_at, stored.is_void, stored.payments) == (moment, False, [])
+
+    tenant.server.run(work())
+
+
+def test_rows_written_together_are_adopted_with_their_own_keys(tenant: TenantInfo) -> None:
+    """``Insert.adopt_many``: one statement per 50 rows, and each adopted object holds the key the
+    database gave its row (a line's key is the row with its own SKU, across statement boundaries)."""
+
+    async def work() -> None:
+        db = tenant.server.db
+        count = ROWS_PER_STATEMENT + 7
+        async with db.write() as session:
+            tx = await Insert(t.Transaction).adopt(
+                session,
+                {"tenant_id": tenant.id, "transacted_at": datetime(2031, 1, 2), "timezone": "UTC", "total": 1},
+                items=[],
+            )
+            lines = await Insert(t.TransactionItem).adopt_many(
+                session,
+                [
+                    {
+                        "tenant_id": tenant.id,
+                        "transaction_id": tx.id,
+                        "sku": f"SKU-{n}",
+                        "name": "line",
+                        "quantity": n + 1,
+                        "price_current": 1,
+                        "price_sell": 1,
+                    }
+                    for n in range(count)
+                ],
+            )
+            assert [line.sku for line in lines] == [f"SKU-{n}" for n in range(count)]
+            assert all(line in session for line in lines) and len({line.id for line in lines}) == count
+            written = {line.id: (line.sku, line.quantity) for line in lines}
+        async with db.read() as session:
+            stored = await session.execute(select(t.TransactionItem).where(t.TransactionItem.transaction_id == tx.id))
+            assert {i.id: (i.sku, i.quantity) for i in stored.scalars()} == written
 
     tenant.server.run(work())

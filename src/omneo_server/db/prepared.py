@@ -233,6 +233,10 @@ def _key_positions(mapper: Any) -> tuple[int, ...]:
     return tuple(columns.index(column) for column in mapper.primary_key)
 
 
+#: Rows per multi-row ``INSERT`` (far under either database's limit on bound parameters).
+ROWS_PER_STATEMENT = 50
+
+
 class Insert:
     """Write one row of ``cls`` from attribute values (omitted ones take the column's Python-side
     default, else NULL) and answer it adopted, holding the values written (as the ORM's flush
@@ -247,11 +251,27 @@ class Insert:
         self._columns = [
             (mapper.get_property_by_column(column).key, column) for column in table.columns if column is not generated
         ]
+        self._table, self._generated_column = table, generated
         values = insert(table).values(
             {column.key: bindparam(column.key, type_=column.type) for _name, column in self._columns}
         )
         self._plain = Prepared(values)
         self._statement = self._plain if generated is None else Prepared(values.returning(generated))
+        self._many: dict[int, Prepared] = {}
+
+    def _rows_statement(self, count: int) -> Prepared:
+        """``INSERT … VALUES (…), (…) RETURNING key`` for ``count`` rows (one statement per count)."""
+        found = self._many.get(count)
+        if found is None:
+            rows = [
+                {column.key: bindparam(f"{column.key}__{n}", type_=column.type) for _name, column in self._columns}
+                for n in range(count)
+            ]
+            statement = insert(self._table).values(rows)
+            if self._generated_column is not None:
+                statement = statement.returning(self._generated_column)
+            found = self._many[count] = Prepared(statement)
+        return found
 
     def _attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Every written attribute's value: the given ones, else the column's default, else None."""
@@ -291,6 +311,31 @@ class Insert:
         obj = inspect(self.cls).class_manager.new_instance()
         _persist(session, obj, await self._written(session, values), related)
         return obj
+
+    async def adopt_many(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Several rows in one statement (at most :data:`ROWS_PER_STATEMENT` a time), adopted in the
+        order given. Generated keys are handed out in the order the rows are listed (both databases
+        number a multi-row ``VALUES`` row by row), so sorted keys pair with the rows in order."""
+        adopted: list[Any] = []
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = [self._attributes(values) for values in rows[start : start + ROWS_PER_STATEMENT]]
+            params = {
+                f"{key}__{n}": value
+                for n, attributes in enumerate(chunk)
+                for key, value in self._params(attributes).items()
+            }
+            statement = self._rows_statement(len(chunk))
+            if self._generated is None:
+                await statement.run(session, **params)
+            else:
+                keys = sorted(row[0] for row in await statement.rows(session, **params))
+                for attributes, key in zip(chunk, keys, strict=True):
+                    attributes[self._generated] = key
+            for attributes in chunk:
+                obj = inspect(self.cls).class_manager.new_instance()
+                _persist(session, obj, attributes, {})
+                adopted.append(obj)
+        return adopted
 
     async def write(self, session: AsyncSession, obj: Any) -> None:
         """Write a new (transient) object built by the caller, which becomes persistent in the session

@@ -162,10 +162,9 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
     tx: t.Transaction = await _INSERT.adopt(
         session, {**values, "tenant_id": ctx.tenant_id}, location=location, custom_fields=[]
     )
-    lines = [
-        await _INSERT_ITEM.adopt(session, {**item, "tenant_id": ctx.tenant_id, "transaction_id": tx.id})
-        for item in items
-    ]
+    lines = await _INSERT_ITEM.adopt_many(
+        session, [{**item, "tenant_id": ctx.tenant_id, "transaction_id": tx.id} for item in items]
+    )
     set_committed_value(tx, "items", lines)
     for field in body.custom_fields:
         await custom_fields.set_custom(

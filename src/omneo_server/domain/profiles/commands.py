@@ -106,9 +106,11 @@ _PARTS = (
 
 def _loaded(many: bool = False) -> Select[t.Profile]:
     """A profile with every part it renders: one joined query for a single profile (parts are few,
-    so that is the cheapest), one query per part for a page of profiles."""
+    so that is the cheapest), one query per part for a page of profiles. Tags come in a query of
+    their own either way: joined, SQLite materialises ``profile_tags JOIN tags`` whole (every tag of
+    every profile) for each profile read."""
     load = selectinload if many else joinedload
-    return select(t.Profile).options(*(load(part) for part in _PARTS))
+    return select(t.Profile).options(*(selectinload(p) if p is t.Profile.tags else load(p) for p in _PARTS))
 
 
 def _live(ctx: Ctx, many: bool = False) -> Select[t.Profile]:
@@ -153,10 +155,13 @@ async def get(session: AsyncSession, ctx: Ctx, profile_id: str, include_deleted:
 
 
 async def get_by_identity(session: AsyncSession, ctx: Ctx, handle: str, identifier: str) -> t.Profile:
+    # One identity (unique per tenant, handle and identifier), then its profile by key: an ``IN``
+    # here would be planned as a walk over the tenant's profiles (see :func:`_live_id`).
     owner = select(t.Identity.profile_id).where(
         t.Identity.tenant_id == ctx.tenant_id, t.Identity.handle == handle, t.Identity.identifier == identifier
     )
-    profile = (await session.execute(_live(ctx).where(t.Profile.id.in_(owner)))).unique().scalar_one_or_none()
+    stmt = _live(ctx).where(t.Profile.id == owner.scalar_subquery())
+    profile = (await session.execute(stmt)).unique().scalar_one_or_none()
     if profile is None:
         raise NotFound("Profile")
     return profile
@@ -179,10 +184,15 @@ async def statuses_in_force(session: AsyncSession, profile_id: str) -> list[str]
     return [str(row[0]) for row in await _STATUSES_IN_FORCE.rows(session, profile=profile_id, now=clock.now())]
 
 
-def _live_id(*where: Any) -> Prepared:
+def _live_id(*where: Any, via_identity: bool = False) -> Prepared:
     profile = t.Profile
     live = (profile.tenant_id == bindparam("tenant"), profile.deleted_at.is_(None))
-    return Prepared(select(profile.id).where(*live, *where).limit(1))
+    stmt = select(profile.id)
+    if via_identity:
+        # A join from the identity's unique index, not ``id IN (subquery)``: SQLite plans that as a
+        # walk over every profile of the tenant, probing the subquery's list for each.
+        stmt = stmt.select_from(t.Identity).join(profile, profile.id == t.Identity.profile_id)
+    return Prepared(stmt.where(*live, *where).limit(1))
 
 
 _LIVE_ID = {
@@ -190,13 +200,10 @@ _LIVE_ID = {
     "email": _live_id(t.Profile.email == bindparam("key")),
     "mobile_phone": _live_id(t.Profile.mobile_phone == bindparam("key")),
     "identity": _live_id(
-        t.Profile.id.in_(
-            select(t.Identity.profile_id).where(
-                t.Identity.tenant_id == bindparam("tenant"),
-                t.Identity.handle == bindparam("handle"),
-                t.Identity.identifier == bindparam("key"),
-            )
-        )
+        t.Identity.tenant_id == bindparam("tenant"),
+        t.Identity.handle == bindparam("handle"),
+        t.Identity.identifier == bindparam("key"),
+        via_identity=True,
     ),
 }
 
@@ -867,9 +874,11 @@ def identities_query(ctx: Ctx, query: ListQuery) -> Select[t.Identity]:
 async def profiles_with_identifier(
     session: AsyncSession, ctx: Ctx, identifier: str, handle: str | None = None
 ) -> list[t.Profile]:
-    stmt = _live(ctx, many=True).where(t.Profile.identities.any(t.Identity.identifier == identifier))
+    # From the identities with that identifier (indexed), not an EXISTS tried on every profile.
+    named = select(t.Identity.profile_id).where(
+        t.Identity.identifier == identifier, t.Identity.tenant_id == ctx.tenant_id
+    )
     if handle:
-        stmt = _live(ctx, many=True).where(
-            t.Profile.identities.any((t.Identity.identifier == identifier) & (t.Identity.handle == handle))
-        )
-    return list((await session.execute(stmt.order_by(t.Profile.created_at))).scalars())
+        named = named.where(t.Identity.handle == handle)
+    stmt = _live(ctx, many=True).join(named.subquery("named")).order_by(t.Profile.created_at)
+    return list((await session.execute(stmt)).unique().scalars())
