@@ -101,6 +101,8 @@ class Result:
     server_cpu: float = 0.0  # seconds of server-process CPU over the whole scenario
     note: str = ""
     warmup_errors: int = 0
+    #: Share of all the machine's processors busy during the scenario (servers, database, clients).
+    machine_busy: float = float("nan")
     #: With ``--sqlite-time``: the server's time inside the SQLite driver, and its statements.
     sqlite_seconds: float | None = None
     sqlite_statements: float = 0.0
@@ -468,6 +470,18 @@ class Server:
         return dict(answer.json()) if answer.status_code == 200 else {}
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all processors so far (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else float("nan")
+
+
 def _process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants (``uvicorn --workers N`` serves from child processes)."""
     found = [pid]
@@ -589,16 +603,18 @@ class Bench:
             for i, share in enumerate(split(args.concurrency, args.clients))
             if share
         ]
-        cpu, driver = server.cpu_seconds(), self._sqlite(server)
+        cpu, driver, machine_before = server.cpu_seconds(), self._sqlite(server), _machine_ticks()
         samples = list(self.pool.map(run_job, jobs))
         result = merge(name, args.seconds, samples, server.cpu_seconds() - cpu)
+        result.machine_busy = _busy(machine_before, _machine_ticks())
         if driver:
             after = self._sqlite(server)
             result.sqlite_seconds = after["seconds"] - driver["seconds"]
             result.sqlite_statements = after["statements"] - driver["statements"]
         breakdown = result.sqlite_breakdown()
         print(
-            f"  {name}: {result.rps:.0f} req/s, p99 {result.ms(99)} ms{'; ' if breakdown else ''}{breakdown}",
+            f"  {name}: {result.rps:.0f} req/s, p99 {result.ms(99)} ms; machine CPU {result.machine_busy:.0%} busy"
+            f"{'; ' if breakdown else ''}{breakdown}",
             flush=True,
         )
         return result, [i for s in samples for i in s.created_ids]

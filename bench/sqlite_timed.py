@@ -1,12 +1,12 @@
 """The real app with its SQLite driver calls timed, for ``--sqlite-time`` (SQLite only).
 
 ``uvicorn --factory --app-dir bench sqlite_timed:create_app`` serves ``omneo_server.app`` unchanged
-except that every connection it opens is a :class:`TimedConnection`: each call into the stdlib
-driver that makes SQLite work (``execute``, ``executemany``, the fetches that step a statement,
-``commit``, ``rollback``) adds its wall time to a process-wide total. ``GET /bench/sqlite`` answers
-the totals (``/bench/sqlite/statements``: per statement), so a benchmark can say how much of a
-request's CPU is SQLite's own work (the floor no change above the driver can go under) and how much
-is ours. The timing costs ~1 µs a call.
+except that every SQLite connection it opens (the ORM's and the fast path's) is a
+:class:`TimedConnection`: each call into the stdlib driver that makes SQLite work (``execute``,
+``executemany``, the fetches that step a statement, ``commit``, ``rollback``) adds its wall time to
+a process-wide total. ``GET /bench/sqlite`` answers the totals (``/bench/sqlite/statements``: per
+statement), so a benchmark can say how much of a request's CPU is SQLite's own work (the floor no
+change above the driver can go under) and how much is ours. The timing costs ~1 µs a call.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from omneo_server import app as omneo_app
-from omneo_server.db import inline_sqlite
+from omneo_server.db import fast, inline_sqlite
 
 TOTALS = {"seconds": 0.0, "statements": 0, "commits": 0}
 #: Per statement (its first 100 characters): [executions, seconds].
@@ -83,6 +83,17 @@ class TimedConnection(sqlite3.Connection):
         _timed(super().rollback, sql="ROLLBACK")
 
 
+class _TimedDriver:
+    """``sqlite3`` as the fast path (``db/fast.py``) sees it: its connections are timed."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sqlite3, name)
+
+    @staticmethod
+    def connect(database: str, **kw: Any) -> sqlite3.Connection:
+        return sqlite3.connect(database, factory=TimedConnection, **kw)
+
+
 def create_app() -> FastAPI:
     plain = inline_sqlite.connect
 
@@ -90,6 +101,7 @@ def create_app() -> FastAPI:
         return await plain(database, factory=TimedConnection, **kw)
 
     inline_sqlite.connect = connect  # type: ignore[assignment]
+    fast.sqlite3 = _TimedDriver()  # type: ignore[assignment]
     app = omneo_app.create_app()
 
     @app.get("/bench/sqlite", include_in_schema=False)
