@@ -134,7 +134,7 @@ def test_tenant_fields_are_the_tenant_models_fields(tenant: TenantInfo, other_te
 def test_update_can_change_the_type(tenant: TenantInfo) -> None:
     api = client(tenant)
     ok(api.post("/tenants/custom-fields", json=field("n", "count", "string", "7")), 201)
-    fails(api.put("/tenants/custom-fields/n:count", json={"type": "integer"}), 422)  # "7" is not an integer
+    fails(api.put("/tenants/custom-fields/n:count", json={"type": "boolean"}), 422)  # "7" is no boolean
     changed = ok(api.put("/tenants/custom-fields/n:count", json={"type": "integer", "value": 7}))["data"]
     assert (changed["type"], changed["value"], changed["version"]) == ("integer", 7, 2)
 
@@ -258,13 +258,14 @@ def test_search_across_owners(tenant: TenantInfo, other_tenant: TenantInfo) -> N
 @pytest.mark.parametrize(
     ("kind", "value"),
     [
-        ("string", 5),
-        ("integer", "5"),
+        ("string", {"a": 1}),
+        ("integer", "5.5"),
         ("integer", 1.5),
         ("integer", True),
-        ("float", "1.5"),
-        ("boolean", "true"),
-        ("boolean", 1),
+        ("float", "one and a half"),
+        ("float", True),
+        ("boolean", "maybe"),
+        ("boolean", 2),
         ("array", {"a": 1}),
     ],
 )
@@ -276,6 +277,28 @@ def test_type_mismatch_is_422_and_writes_nothing(tenant: TenantInfo, kind: str, 
     assert list(body["errors"]) == ["value"]
     fails(api.post("/tenants/custom-fields", json=field("ns", "h", kind, value)), 422)
     assert tenant.row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "sent", "stored"),
+    [
+        ("string", 5, "5"),
+        ("integer", "5", 5),
+        ("integer", 5.0, 5),
+        ("float", "1.5", 1.5),
+        ("boolean", "true", True),
+        ("boolean", "0", False),
+        ("boolean", 1, True),
+    ],
+)
+def test_a_value_sent_in_a_neighbouring_form_is_read_as_its_type(
+    tenant: TenantInfo, kind: str, sent: Any, stored: Any
+) -> None:
+    """What a GET answered as text (a setting's ``"0.01"``), or a number for text, has one reading."""
+    api = client(tenant)
+    created = ok(api.post("/tenants/custom-fields", json=field("forms", f"h-{kind}-{sent}", kind, sent)), 201)["data"]
+    assert (created["type"], created["value"]) == (kind, stored)
+    assert type(created["value"]) is type(stored)
 
 
 def test_type_mismatch_on_update_keeps_the_field(tenant: TenantInfo) -> None:

@@ -214,3 +214,83 @@ def test_redemptions_and_ledger_entries_name_the_profile_with_its_statuses(api: 
     assert redeemed["profile"]["statuses"] == ["gold"] and redeemed["profile"]["full_name"] == "Vi Unknown"
     entries = api.ok("GET", f"/profiles/{profile['id']}/ledgers")
     assert {e["profile"]["statuses"] == ["gold"] for e in entries} == {True}
+
+
+# --- read-modify-write and Laravel's reading of input (the second survey) ----------------------------
+
+
+def test_what_a_get_answered_can_be_put_back(api: Api, tenant: TenantInfo) -> None:
+    """Clients read a record, change one thing and send the whole record back."""
+    profile = api.ok("POST", "/profiles", json={"email": "roundtrip@example.com"})
+    pid = profile["id"]
+    comms = api.ok("GET", f"/profiles/{pid}/attributes/comms")
+    assert "profile_id" in comms  # what a GET answers besides the flags is ignored when sent back
+    changed = api.ok("PUT", f"/profiles/{pid}/attributes/comms", json={**comms, "email_promo": True})
+    assert changed["email_promo"] is True
+    assert api.ok("PUT", f"/profiles/{pid}/comms", json={"email_promo": False, "profile_id": pid})
+    setting = api.ok("POST", "/settings", json={"handle": "rate", "type": "float", "value": 0.01})
+    again = api.ok("PUT", "/settings/rate", json={"type": setting["type"], "value": "0.01"})
+    assert (again["type"], again["value"]) == ("float", setting["value"])
+    tx = api.ok("POST", "/transactions", json=_sale(external_id="rt-1"))
+    read = api.ok("GET", f"/transactions/{tx['id']}")
+    updated = api.ok("PUT", f"/transactions/{tx['id']}", json={**read, "status": "checked"})
+    assert updated["status"] == "checked"
+    # What was sold still cannot change.
+    other_lines = [{**read["items"][0], "quantity": 3}]
+    body = api.fails(422, "PUT", f"/transactions/{tx['id']}", json={**read, "items": other_lines})
+    assert list(body["errors"]) == ["items"]
+
+
+def test_sale_amounts_are_rounded_to_cents_not_refused(api: Api) -> None:
+    line = {"sku": "R1", "quantity": 1, "price_sell": "2.499", "price_tax": "0.181818"}
+    tx = api.ok(
+        "POST", "/transactions", json=_sale(external_id="cents", total="10.005", rounding="0.001", items=[line])
+    )
+    assert (Decimal(str(tx["total"])), Decimal(str(tx["rounding"]))) == (Decimal("10.01"), Decimal("0.00"))
+    assert [(Decimal(str(i["price_sell"])), Decimal(str(i["price_tax"]))) for i in tx["items"]] == [
+        (Decimal("2.50"), Decimal("0.18"))
+    ]
+
+
+def test_empty_text_is_null_and_null_is_not_sent(api: Api) -> None:
+    """Laravel's ConvertEmptyStringsToNull: ``""`` reads as null, and null where a field cannot be
+    null takes the field's default (or says it is required)."""
+    profile = api.ok(
+        "POST",
+        "/profiles",
+        json={"email": "nulls@example.com", "first_name": None, "gender": "", "birth_day": "", "joined_at": ""},
+    )
+    assert (profile["first_name"], profile["gender"], profile["birth_day"]) == ("Unknown", None, None)
+    line = {"sku": "N1", "quantity": None, "name": None, "price_sell": 5}
+    tx = api.ok("POST", "/transactions", json=_sale(external_id="nulls", timezone=None, systems=None, items=[line]))
+    assert (tx["timezone"], tx["items"][0]["quantity"], tx["items"][0]["name"]) == ("UTC", 1, "N1")
+    body = api.fails(422, "POST", "/profiles", json={"email": ""})
+    assert body["errors"]["email"] == ["The email field is required."]
+
+
+def test_one_value_for_a_list_and_choices_in_any_case(api: Api) -> None:
+    profile = api.ok("POST", "/profiles", json={"email": "shapes@example.com", "tags": "vip", "gender": "Male"})
+    assert (profile["tags"], profile["gender"]) == (["vip"], "male")
+    tx = api.ok("POST", "/transactions", json=_sale(external_id="one-system", systems="pos"))
+    assert tx["systems"] == ["pos"]
+
+
+def test_what_the_spec_lists_as_required_but_a_request_does_without(api: Api) -> None:
+    store = api.ok("POST", "/locations", json={"name": "Pop-up", "country_iso_3": "AU"})
+    assert (store["phone"], store["country_iso_3"]) == (None, "AUS")
+    region = api.ok("POST", "/regions", json={"name": "Asia Pacific"})
+    assert region["handle"] == "asia-pacific"
+    assert "handle" in api.fails(422, "POST", "/regions", json={"is_default": False})["errors"]
+    country = api.ok("POST", "/countries", json={"iso_2": "AU", "iso_numeric": 36})
+    assert country["iso_numeric"] == "036"
+    profile = api.ok("POST", "/profiles", json={"email": "nopostcode@example.com"})
+    address = api.ok(
+        "POST",
+        f"/profiles/{profile['id']}/addresses",
+        json={"address_line_1": "1 Queen's Road", "city": "Hong Kong", "country": "HK"},
+    )
+    assert (address["postcode"], address["country"]) == ("", "HK")
+    field = api.ok(
+        "POST", f"/custom-fields/profile/{profile['id']}", json={"namespace": "pos", "handle": "lane", "value": 3}
+    )
+    assert (field["type"], field["value"]) == ("integer", 3)

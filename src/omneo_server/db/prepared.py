@@ -23,11 +23,12 @@ nothing just written is read back.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import bindparam, event, insert, inspect
 from sqlalchemy import exc as exc_
@@ -73,11 +74,19 @@ class Prepared:
     """One statement, compiled lazily for each dialect it meets. ``per_dialect`` builds the
     statement from the dialect's ``insert`` (for ``ON CONFLICT`` clauses)."""
 
+    #: Every prepared statement made so far: a test checks each is planned on an index.
+    made: ClassVar[weakref.WeakSet[Prepared]] = weakref.WeakSet()
+
     def __init__(self, statement: Executable | None = None, *, per_dialect: Callable[[Any], Any] | None = None) -> None:
         assert (statement is None) != (per_dialect is None)
         self.statement: Any = statement
         self._per_dialect = per_dialect
         self._compiled: dict[int, _Compiled] = {}
+        Prepared.made.add(self)
+
+    def sql(self, dialect: Dialect) -> str:
+        """The statement's text for ``dialect``."""
+        return self._for(dialect).sql
 
     def _statement_for(self, dialect: Dialect) -> Any:
         if self._per_dialect is None:

@@ -1295,3 +1295,57 @@ class Reminder(TenantScoped, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# --- lookup indexes ----------------------------------------------------------------------------------
+
+#: Indexes that lead with the tenant and go on to what a request names (a profile, an external id,
+#: an expiry): ``(name, columns, live profiles only)``. Without planner statistics SQLite breaks a
+#: tie between two one-column indexes towards ``ix_<table>_tenant_id`` and walks every row the
+#: tenant has; an index that matches more of the ``WHERE`` wins outright, on both databases.
+#: (docs/decisions.md, "Indexes"; migration 0009 creates them.)
+LOOKUP_INDEXES: tuple[tuple[type[Base], str, tuple[str, ...], bool], ...] = (
+    (Transaction, "ix_transactions_tenant_profile", ("tenant_id", "profile_id", "transacted_at"), False),
+    (Transaction, "ix_transactions_tenant_external", ("tenant_id", "external_id"), False),
+    (Transaction, "ix_transactions_tenant_receipt", ("tenant_id", "receipt_ref"), False),
+    (Transaction, "ix_transactions_tenant_transacted", ("tenant_id", "transacted_at"), False),
+    (Order, "ix_orders_tenant_profile", ("tenant_id", "profile_id"), False),
+    (TransactionClaim, "ix_transaction_claims_tenant_profile", ("tenant_id", "profile_id"), False),
+    (TransactionClaim, "ix_transaction_claims_tenant_status", ("tenant_id", "status"), False),
+    (Interaction, "ix_interactions_tenant_profile", ("tenant_id", "profile_id"), False),
+    (Interaction, "ix_interactions_identity", ("identity_id",), False),
+    (Reward, "ix_rewards_tenant_profile", ("tenant_id", "profile_id"), False),
+    (Reward, "ix_rewards_tenant_expires", ("tenant_id", "expires_at"), False),
+    (Point, "ix_points_tenant_profile", ("tenant_id", "profile_id"), False),
+    (Point, "ix_points_tenant_expires", ("tenant_id", "expires_at"), False),
+    (Credit, "ix_credits_tenant_profile", ("tenant_id", "profile_id"), False),
+    (Credit, "ix_credits_tenant_expires", ("tenant_id", "expires_at"), False),
+    (Benefit, "ix_benefits_tenant_profile", ("tenant_id", "profile_id"), False),
+    (Benefit, "ix_benefits_definition", ("benefit_definition_id", "is_void"), False),
+    (Redemption, "ix_redemptions_tenant_profile", ("tenant_id", "profile_id"), False),
+    (LedgerEntry, "ix_ledger_entries_tenant_profile", ("tenant_id", "profile_id"), False),
+    (TierPoint, "ix_tier_points_tenant_profile", ("tenant_id", "profile_id"), False),
+    (
+        AchievementPoint,
+        "ix_achievement_points_tenant_profile",
+        ("tenant_id", "profile_id", "achievement_definition_id"),
+        False,
+    ),
+    (AchievementPoint, "ix_achievement_points_definition", ("achievement_definition_id",), False),
+    (ProfileAchievement, "ix_profile_achievements_tenant_profile", ("tenant_id", "profile_id"), False),
+    (ProfileAchievement, "ix_profile_achievements_definition", ("achievement_definition_id",), False),
+    (ProfileTier, "ix_profile_tiers_tenant_anniversary", ("tenant_id", "anniversary_at"), False),
+    (ProfileTier, "ix_profile_tiers_definition", ("tier_definition_id",), False),
+    (ProfileStatus, "ix_profile_statuses_expires", ("expires_at",), False),
+    (Identity, "ix_identities_tenant_identifier", ("tenant_id", "identifier"), False),
+    (Profile, "ix_profiles_tenant_created_live", ("tenant_id", "created_at", "id"), True),
+    (Profile, "ix_profiles_tenant_id_live", ("tenant_id", "id"), True),
+    (Location, "ix_locations_tenant_code", ("tenant_id", "external_code"), False),
+    (CustomField, "ix_custom_fields_owner", ("owner_type", "owner_id"), False),
+    (QueuedJob, "ix_queued_jobs_tenant_status", ("tenant_id", "status", "created_at"), False),
+)
+
+for _model, _name, _columns, _live in LOOKUP_INDEXES:
+    _table: Any = _model.__table__
+    _where = {f"{dialect}_where": _table.c.deleted_at.is_(None) for dialect in ("sqlite", "postgresql") if _live}
+    Index(_name, *(_table.c[column] for column in _columns), **_where)

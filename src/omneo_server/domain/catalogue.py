@@ -28,7 +28,7 @@ from omneo_server.domain import crud, events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, Row, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid, NotFound
-from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp, partial
+from omneo_server.domain.inputs import Alpha3, Body, Handle, Name, Text, Timestamp, partial
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX, INT_MIN, Field, ListQuery, Page
 from omneo_server.wire import money
@@ -96,7 +96,7 @@ def _nulls_refused(model: type[Body]) -> Callable[[dict[str, Any], Row], dict[st
 
 class LocationIn(Body):
     name: Name
-    phone: Short
+    phone: Short | None = None
     type: Short | None = None
     handle: Handle | None = None
     description: Text | None = None
@@ -104,7 +104,7 @@ class LocationIn(Body):
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
     external_id: Name | None = None
     external_code: Name | None = None
-    country_iso_3: Iso3 | None = None
+    country_iso_3: Alpha3 | None = None
     icon: Url | None = None
     image_url: Url | None = None
     is_published: bool = True

@@ -8,12 +8,25 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import Field as Pyd
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from omneo_server.db import tables as t
 from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid
-from omneo_server.domain.inputs import Body, Country, Handle, Iso2, Name, Text, partial
+from omneo_server.domain.inputs import (
+    Body,
+    Country,
+    Handle,
+    Iso2,
+    Name,
+    NumericCode,
+    Text,
+    as_type,
+    kind_of,
+    partial,
+    slug,
+)
 from omneo_server.wire import dumps, loads
 
 
@@ -56,7 +69,7 @@ class CountryIn(Body):
     name: Name | None = None
     iso_2: Iso2
     iso_3: str | None = Pyd(None, pattern=r"^[A-Za-z]{3}$")
-    iso_numeric: str | None = Pyd(None, pattern=r"^[0-9]{3}$")
+    iso_numeric: NumericCode | None = None
     sort_order: int | None = None
     states: list[dict[str, Any]] = []
 
@@ -127,10 +140,21 @@ class RegionCountry(Body):
 
 
 class RegionIn(Body):
-    handle: Handle
     name: Name | None = None
+    #: Made from the name when not sent (one of the two is needed).
+    handle: Handle = Pyd(None, validate_default=True)
     is_default: bool = False
     countries: list[RegionCountry] = []
+
+    @field_validator("handle", mode="before")
+    @classmethod
+    def _handle(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None or cls.is_update:
+            return value
+        name = info.data.get("name")
+        if not name or not slug(name):
+            raise PydanticCustomError("missing", "The handle field is required.")
+        return slug(name)
 
 
 RegionUpdate = partial(RegionIn)
@@ -271,22 +295,12 @@ class SettingIn(Body):
     @model_validator(mode="after")
     def _typed(self) -> SettingIn:
         if self.type is None:
-            value = self.value
-            self.type = (
-                "boolean"
-                if isinstance(value, bool)
-                else "integer"
-                if isinstance(value, int)
-                else "float"
-                if isinstance(value, float | Decimal)
-                else "json"
-                if isinstance(value, dict | list)
-                else "string"
-            )
+            self.type = kind_of(self.value)
         return self
 
 
 class SettingUpdate(Body):
+    is_update = True
     type: SettingType | None = None
     value: Any = None
 
@@ -295,15 +309,10 @@ def _setting_value(kind: str, value: Any) -> str | None:
     """Check a setting's value against its type and store it as text."""
     if value is None:
         return None
-    ok = {
-        "string": isinstance(value, str),
-        "boolean": isinstance(value, bool),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "float": isinstance(value, int | float | Decimal) and not isinstance(value, bool),
-        "json": True,
-    }[kind]
-    if not ok:
-        raise Invalid.field("value", f"The value must be of type {kind}.")
+    try:
+        value = as_type(kind, value)
+    except ValueError:
+        raise Invalid.field("value", f"The value must be of type {kind}.") from None
     if kind == "string":
         return str(value)
     return dumps(value)

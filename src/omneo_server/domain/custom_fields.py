@@ -13,10 +13,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 from sqlalchemy import ColumnElement, Select, String, and_, cast, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +23,7 @@ from omneo_server.db import tables as t
 from omneo_server.domain import events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import DomainError, Invalid, NotFound
-from omneo_server.domain.inputs import Body, Handle, Name
+from omneo_server.domain.inputs import Body, Handle, Name, as_type, kind_of
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps
 
@@ -42,14 +41,23 @@ _INT_MAX = 2**31 - 1
 class CustomFieldIn(Body):
     namespace: Handle
     handle: Handle
-    type: Kind
+    #: Read from the value when not sent, as a setting's is (``7`` an integer, ``"x"`` a string…).
+    type: Kind = None  # type: ignore[assignment]
     value: Any = None
     name: Name | None = None
     is_index: bool = False
 
+    @model_validator(mode="after")
+    def _typed(self) -> CustomFieldIn:
+        if self.type is None:
+            self.type = kind_of(self.value)
+        return self
+
 
 class CustomFieldUpdate(Body):
     """A PUT: ``value`` (and ``type``) make a new version; ``name`` / ``is_index`` are edited in place."""
+
+    is_update = True
 
     type: Kind | None = None
     value: Any = None
@@ -242,25 +250,12 @@ def render_version(row: t.CustomField, version: t.CustomFieldVersion) -> dict[st
 # --- values --------------------------------------------------------------------------------------
 
 
-def _fits(kind: str, value: Any) -> bool:
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "array":
-        return isinstance(value, list)
-    return kind == "json"
-
-
 def custom_value(kind: str, value: Any, field: str = "value") -> Any:
-    """Check a custom value against its declared type (the value is stored as JSON; null always fits)."""
-    if value is not None and not _fits(kind, value):
-        raise Invalid.field(field, f"The value must be of type {kind}.")
-    return value
+    """A custom value read as its declared type (stored as JSON; null always fits)."""
+    try:
+        return as_type(kind, value)
+    except ValueError:
+        raise Invalid.field(field, f"The value must be of type {kind}.") from None
 
 
 async def find(session: AsyncSession, ctx: Ctx, owner: Owner, namespace: str, handle: str) -> t.CustomField | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
@@ -38,14 +38,20 @@ async def resolve_profile(session: AsyncSession, ctx: Ctx, body: SaleIn) -> str 
     return found
 
 
+def _tenants(table: Any, *named: Any) -> Any:
+    """``(tenant AND a) OR (tenant AND b) …``: with the tenant in each branch SQLite looks each one up
+    on its own index (``tenant AND (a OR b)`` walks every row of the tenant)."""
+    return or_(*(and_(table.tenant_id == bindparam("tenant"), condition) for condition in named))
+
+
 _LOCATIONS = Prepared(
     select(t.Location).where(
-        t.Location.tenant_id == bindparam("tenant"),
-        or_(
+        _tenants(
+            t.Location,
             t.Location.id == bindparam("id"),
             t.Location.external_id == bindparam("text"),
             t.Location.external_code == bindparam("text"),
-        ),
+        )
     )
 )
 
@@ -101,9 +107,7 @@ def _variants(skus: int, ids: int, externals: int) -> Prepared:
         for column, prefix, count in ((v.sku, "sku", skus), (v.id, "id", ids), (v.external_id, "external", externals))
         if count
     ]
-    return Prepared(
-        select(v.id, v.product_id, v.sku, v.external_id).where(v.tenant_id == bindparam("tenant"), or_(*named))
-    )
+    return Prepared(select(v.id, v.product_id, v.sku, v.external_id).where(_tenants(v, *named)))
 
 
 async def item_values(

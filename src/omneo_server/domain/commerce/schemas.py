@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from omneo_server.domain.custom_fields import CustomFieldIn
 from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp
+from omneo_server.wire import money
 
 Amount = Decimal
 MONEY = {"max_digits": 12, "decimal_places": 2}
 _MONEY_LIMIT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+
+
+def _cents(value: Any) -> Any:
+    """An amount rounded half-up to cents before it is checked (a till's ``10.005`` is ``10.01``, the
+    rounding the ledger and the catalogue use); what is no number is left for the type check."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return value
+    try:
+        return money(value)
+    except (ArithmeticError, ValueError):
+        return value
+
+
+#: Money on a sale: any precision in, cents stored.
+Cents = Annotated[Decimal, BeforeValidator(_cents), Field(**MONEY)]
 
 
 class ItemIn(Body):
@@ -23,11 +39,11 @@ class ItemIn(Body):
 
     name: Name = ""
     quantity: int = Field(1, ge=-100_000, le=100_000)
-    price_current: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
-    price_sell: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
-    price_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
-    price_margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
-    price_tax: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    price_current: Cents = None  # type: ignore[assignment]
+    price_sell: Cents = None  # type: ignore[assignment]
+    price_original: Cents | None = None
+    price_margin: Cents | None = None
+    price_tax: Cents | None = None
     department: Name | None = None
     discounts: Any = None
     external_id: Name | None = None
@@ -79,10 +95,10 @@ class SaleIn(Body):
     #: UTC when not sent (docs/decisions.md).
     timezone: str = Field("UTC", max_length=64)
     #: The lines' sum when not sent (docs/decisions.md).
-    total: Decimal = Field(None, **MONEY)  # type: ignore[call-overload]
-    total_original: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
-    rounding: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
-    margin: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    total: Cents = None  # type: ignore[assignment]
+    total_original: Cents | None = None
+    rounding: Cents | None = None
+    margin: Cents | None = None
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
     currency_rate: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=6)
     is_void: bool = False
@@ -128,6 +144,8 @@ class TransactionUpsert(TransactionIn):
 class TransactionUpdate(Body):
     """``PUT /transactions/{id}``: only what describes the sale may change, never what was sold."""
 
+    is_update = True
+
     model_config = Body.model_config | {"extra": "allow"}
     status: Name | None = None
     tags: list[Name] | None = None
@@ -155,7 +173,7 @@ class ClaimIn(Body):
     transaction_external_id: Name | None = None
     transaction_transacted_at: Timestamp | None = None
     transaction_timezone: str | None = Field(None, max_length=64)
-    transaction_total: Decimal | None = Field(None, **MONEY)  # type: ignore[call-overload]
+    transaction_total: Cents | None = None
     transaction_location_external_code: Name | None = None
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from omneo_server.db import tables as t
 from omneo_server.db.prepared import Insert, Prepared
 from omneo_server.domain import custom_fields, events
 from omneo_server.domain.commerce import aggregations, sales
-from omneo_server.domain.commerce.schemas import ClaimIn, TransactionIn, TransactionUpdate, TransactionUpsert
+from omneo_server.domain.commerce.schemas import ClaimIn, ItemIn, TransactionIn, TransactionUpdate, TransactionUpsert
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Conflict, Invalid, NotFound
@@ -75,13 +76,18 @@ def render(tx: t.Transaction) -> dict[str, Any]:
     return out
 
 
-def _fingerprint(values: dict[str, Any], items: list[dict[str, Any]]) -> str:
-    """What was sold, canonically: two writes of the same sale have the same fingerprint."""
-    lines = sorted(
+def _lines(items: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """The lines sold, canonically (in any order; void lines sold nothing)."""
+    return sorted(
         (str(i.get("sku") or i.get("name")), i["quantity"], str(Decimal(i["price_sell"]).quantize(sales.CENT)))
         for i in items
         if not i.get("is_void")
     )
+
+
+def _fingerprint(values: dict[str, Any], items: list[dict[str, Any]]) -> str:
+    """What was sold, canonically: two writes of the same sale have the same fingerprint."""
+    lines = _lines(items)
     content = [
         values.get("profile_id"),
         str(values["transacted_at"]),
@@ -93,13 +99,27 @@ def _fingerprint(values: dict[str, Any], items: list[dict[str, Any]]) -> str:
     return hashlib.sha256(dumps(content).encode()).hexdigest()
 
 
-def _stored_fingerprint(tx: t.Transaction) -> str:
-    items = [
+def _stored_items(tx: t.Transaction) -> list[dict[str, Any]]:
+    return [
         {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price_sell": i.price_sell, "is_void": i.is_void}
         for i in tx.items
     ]
+
+
+def _stored_fingerprint(tx: t.Transaction) -> str:
     values = {k: getattr(tx, k) for k in ("profile_id", "transacted_at", "timezone", "total", "location_id")}
-    return _fingerprint(values, items)
+    return _fingerprint(values, _stored_items(tx))
+
+
+def _same_lines(tx: t.Transaction, sent: Any) -> bool:
+    """Are the lines sent (a GET's, PUT back) the ones sold?"""
+    if not isinstance(sent, list):
+        return False
+    try:
+        lines = [ItemIn.model_validate(item).model_dump() for item in sent]
+    except ValidationError:
+        return False
+    return _lines(lines) == _lines(_stored_items(tx))
 
 
 async def _prepare(
@@ -234,7 +254,7 @@ FROZEN = {*COMMERCIAL, "external_id", "systems", "payments"}
 def _same(tx: t.Transaction, name: str, sent: Any) -> bool:
     """Is a value sent for a frozen field the one already stored (clients often PUT a record back)?"""
     if name == "items":
-        return False
+        return _same_lines(tx, sent)
     current = getattr(tx, name)
     try:
         if name == "total":

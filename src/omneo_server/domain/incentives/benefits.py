@@ -58,6 +58,7 @@ class BenefitIn(Body):
 
 
 class BenefitUpdate(Body):
+    is_update = True
     expires_at: Timestamp | None = None
     external_id: Name | None = None
     redeem_code_online: Name | None = None

@@ -118,6 +118,8 @@ class CreditIn(_LotIn):
 class LotUpdate(Body):
     """What may change on an issued lot. Value changes are ledger adjustments; ``is_void`` voids."""
 
+    is_update = True
+
     value_initial: Amount | None = None
     value_remaining: Amount | None = None
     expires_at: Timestamp | None = None

@@ -53,6 +53,7 @@ class IdentityIn(Body):
 
 
 class IdentityUpdate(Body):
+    is_update = True
     handle: Handle | None = None
     identifier: str | None = Field(None, min_length=1, max_length=255)
     is_active: bool | None = None
@@ -66,7 +67,8 @@ class AddressIn(Body):
     company: Name | None = None
     city: Name
     state: Name | None = None
-    postcode: str = Field(min_length=1, max_length=32)
+    #: Many countries have none (Hong Kong, the UAE…): stored empty when not sent.
+    postcode: str = Field("", max_length=32)
     country: Country
     iso_state: str | None = Field(None, max_length=10)
     latitude: str | float | None = None
@@ -113,6 +115,7 @@ class ProfileRegionIn(Body):
 
 
 class ProfileRegionUpdate(Body):
+    is_update = True
     region_id: int | None = None
     country: Country | None = None
     state: Name | None = None
@@ -120,9 +123,9 @@ class ProfileRegionUpdate(Body):
 
 
 class _CommsBase(Body):
-    """Any subset of the comms flags, verification states and consent fields."""
+    """Any subset of the comms flags, verification states and consent fields (what a GET answers
+    besides them, ``profile_id``, the ``*_raw`` values and timestamps, is ignored when sent back)."""
 
-    model_config = Body.model_config | {"extra": "forbid"}
     email_consent_updated_at: Timestamp | None = None
     sms_consent_updated_at: Timestamp | None = None
     terms_accepted_at: Timestamp | None = None
@@ -142,7 +145,7 @@ CommsIn = create_model(
 
 
 class _AppearanceBase(Body):
-    model_config = Body.model_config | {"extra": "forbid"}
+    """The appearance fields; what a GET answers besides them is ignored when sent back."""
 
 
 AppearanceIn = create_model(
