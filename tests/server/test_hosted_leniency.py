@@ -294,3 +294,13 @@ def test_what_the_spec_lists_as_required_but_a_request_does_without(api: Api) ->
         "POST", f"/custom-fields/profile/{profile['id']}", json={"namespace": "pos", "handle": "lane", "value": 3}
     )
     assert (field["type"], field["value"]) == ("integer", 3)
+
+
+def test_achievement_and_profile_details_left_out(api: Api) -> None:
+    levels = [{"trigger": 1}, {"trigger": 5, "name": None}]
+    made = api.ok("POST", "/achievements/definitions", json={"name": "Steps", "handle": "steps", "levels": levels})
+    assert [(level["display_number"], level["name"]) for level in made["levels"]] == [(1, None), (2, None)]
+    profile = api.ok("POST", "/profiles", json={"email": "zero@example.com", "birth_day": 0, "birth_month": "0"})
+    assert (profile["birth_day"], profile["birth_month"]) == (None, None)
+    earned = api.ok("POST", f"/profiles/{profile['id']}/achievements", json={"definition_id": made["id"]})
+    assert earned["count"] == 1

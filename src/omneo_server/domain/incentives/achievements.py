@@ -406,7 +406,8 @@ profiles.MERGE_HOOKS.append(move_to)
 
 class AchievementIn(Body):
     definition_id: int
-    count: int
+    #: One more, when not sent (as the reaction action adds).
+    count: int = 1
     issued_at: Timestamp | None = None
     expires_at: Timestamp | None = None
     meta: Any = None

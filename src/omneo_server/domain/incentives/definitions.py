@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, field_validator
 from pydantic import Field as Pyd
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -214,8 +214,9 @@ class TierDefinitionIn(DefinitionIn):
 class AchievementLevelIn(Body):
     #: Kept across updates when given (or when the trigger is unchanged); new levels get new ids.
     id: Annotated[int, Pyd(ge=1, le=INT_MAX)] | None = None
-    name: Name
-    display_number: Count
+    name: Name | None = None
+    #: The level's position among those sent (1, 2, …) when not sent.
+    display_number: Count = None  # type: ignore[assignment]
     trigger: Annotated[int, Pyd(ge=1, le=INT_MAX)]
     #: Only meaningful with ``repeats``; clients leave it out otherwise.
     repeat_interval: Count | None = None
@@ -227,6 +228,15 @@ class AchievementLevelIn(Body):
 
 class AchievementDefinitionIn(DefinitionIn):
     levels: list[AchievementLevelIn] = Pyd(min_length=1, max_length=1000)
+
+    @field_validator("levels")
+    @classmethod
+    def _numbered(cls, levels: list[AchievementLevelIn] | None) -> list[AchievementLevelIn] | None:
+        for position, level in enumerate(levels or [], start=1):
+            if level.display_number is None:
+                level.display_number = position
+        return levels
+
     type: Annotated[str, StringConstraints(max_length=50)] | None = None
     display_level: bool = True
     display_option: DisplayOption | None = "visible"

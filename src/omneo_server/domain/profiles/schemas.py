@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from omneo_server.domain.inputs import Body, Country, Handle, Name, Text, Timestamp, partial
 
@@ -191,6 +191,11 @@ class ProfileFields(Body):
     region_id: int | None = None
     region_country: Country | None = None
     region_state: Name | None = None
+
+    @field_validator("birth_day", "birth_month", "birth_year", mode="before")
+    @classmethod
+    def _unknown_part(cls, value: Any) -> Any:
+        return None if value in (0, "0") else value  # forms send 0 for "not given"
 
     @model_validator(mode="after")
     def _birth_date(self) -> ProfileFields:
