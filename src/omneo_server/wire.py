@@ -30,6 +30,10 @@ def format_timestamp(value: datetime | None) -> str | None:
     return value.strftime(TIMESTAMP)
 
 
+class NotADate(ValueError):
+    """Text that reads as no date at all (as against a date out of range)."""
+
+
 def parse_timestamp(value: str | datetime) -> datetime:
     """Accept ``YYYY-MM-DD HH:MM:SS`` (UTC) or ISO-8601 with any offset; return naive UTC. The one
     parse of a timestamp: anything unreadable, or outside the years 1 to 9999 once in UTC, is a
@@ -38,7 +42,10 @@ def parse_timestamp(value: str | datetime) -> datetime:
         parsed = value
     else:
         text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        parsed = datetime.fromisoformat(text)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise NotADate(f"{value!r} is not a date.") from None
     if parsed.tzinfo is not None:
         try:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)

@@ -304,3 +304,8 @@ def test_achievement_and_profile_details_left_out(api: Api) -> None:
     assert (profile["birth_day"], profile["birth_month"]) == (None, None)
     earned = api.ok("POST", f"/profiles/{profile['id']}/achievements", json={"definition_id": made["id"]})
     assert earned["count"] == 1
+
+
+def test_an_unreadable_date_is_worded_as_laravel_words_it(api: Api) -> None:
+    body = api.fails(422, "POST", "/transactions", json=_sale(transacted_at="next tuesday"))
+    assert body["errors"]["transacted_at"] == ["The transacted_at is not a valid date."]

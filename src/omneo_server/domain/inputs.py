@@ -21,9 +21,10 @@ from pydantic import (
     create_model,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from omneo_server.domain.query import INT_MAX, INT_MIN
-from omneo_server.wire import business_timestamp
+from omneo_server.wire import NotADate, business_timestamp
 
 Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=100)]
 Name = Annotated[str, StringConstraints(max_length=255)]
@@ -137,7 +138,12 @@ def is_uuid(key: str) -> bool:
 
 
 def _timestamp(value: Any) -> Any:
-    return business_timestamp(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    try:
+        return business_timestamp(value)
+    except NotADate:  # worded as every unreadable date is ("The x is not a valid date.")
+        raise PydanticCustomError("datetime_parsing", "The date is not a valid date.") from None
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
