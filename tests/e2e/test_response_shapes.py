@@ -17,9 +17,9 @@ from omneo.types._base import OmneoModel
 from tests.conftest import TenantInfo
 from tests.server.api import Api
 
-#: Fields not answered: include-only relations (answered with ``include=`` by the hosted API, which
-#: is not built here), data this platform does not keep yet, and a webhook's secret (shown once, in
-#: the create answer: docs/decisions.md, Webhooks).
+#: Fields not answered: include-only relations (the hosted API answers them only when ``include=``
+#: names them; :func:`test_include_only_relations_are_answered_when_asked`), data this platform does
+#: not keep yet, and a webhook's secret (shown once, in the create answer: docs/decisions.md, Webhooks).
 NOT_YET: dict[str, set[str]] = {
     "Profile": {"joined_location", "joined_staff", "preferred_location", "preferred_staff"},  # include-only
     "Identity": {"profile"},  # include-only
@@ -97,12 +97,12 @@ def _world(api: Api) -> dict[str, Any]:
     line = {"name": "Tee", "sku": "T1", "quantity": 1, "price_current": 30, "price_sell": 30}
     sale = {"profile_id": pid, "transacted_at": "2026-02-01 10:00:00", "location_id": "S1", "items": [line]}
     tx = api.ok("POST", "/transactions", json=sale)
-    api.ok("POST", "/orders", json={**sale, "external_id": "WEB-1"})
+    order = api.ok("POST", "/orders", json={**sale, "external_id": "WEB-1"})
     api.ok("POST", f"/profiles/{pid}/redeem", json={"amount": "1"})
     api.ok("POST", "/tiers/points", json={"profile_id": pid, "point_definition_handle": "tp", "value": 5} | {
         "point_definition_id": api.ok("GET", "/points/definitions")[1]["id"]
     })  # fmt: skip
-    return {"pid": pid, "tx": tx["id"]}
+    return {"pid": pid, "tx": tx["id"], "order": order["id"]}
 
 
 def _routes(world: dict[str, Any]) -> list[tuple[str, type[OmneoModel]]]:
@@ -149,3 +149,43 @@ def test_every_documented_field_is_answered(answers: list[tuple[str, type[OmneoM
     assert not gaps, f"fields a client reads and does not get: {gaps}"
     answered_again = {f"{m}.{f}" for m, fields in NOT_YET.items() for f in fields} - seen
     assert not answered_again, f"answered now: take them out of NOT_YET: {sorted(answered_again)}"
+
+
+#: Relations answered only when asked for, by the route that answers the record.
+INCLUDE_ONLY = {
+    "Profile": ("{p}", T.Profile),
+    "Identity": ("{p}/identities", T.Identity),
+    "Transaction": ("/transactions/{tx}", T.Transaction),
+    "TransactionItem": ("/transactions/{tx}/items", T.TransactionItem),
+    "Order": ("/orders/{order}", T.Order),
+    "OrderItem": ("/orders/{order}/items", T.OrderItem),
+    "Redemption": ("{p}/redemptions", T.Redemption),
+}
+_NOT_INCLUDABLE = {"Transaction": {"reversed_redemptions", "tier_points"}}
+
+
+def test_include_only_relations_are_answered_when_asked(tenant: TenantInfo) -> None:
+    api = Api(tenant)
+    world = _world(api)
+    p = f"/profiles/{world['pid']}"
+    for name, (template, model) in INCLUDE_ONLY.items():
+        relations = sorted(NOT_YET[name] - _NOT_INCLUDABLE.get(name, set()))
+        path = template.format(p=p, tx=world["tx"], order=world["order"])
+        plain = api.ok("GET", path)
+        asked = api.ok("GET", path, params={"include": ",".join(relations)})
+        for without, item in zip(
+            plain if isinstance(plain, list) else [plain], asked if isinstance(asked, list) else [asked], strict=True
+        ):
+            assert not set(relations) & set(without), f"{path} answers {relations} unasked"
+            assert {k: v for k, v in item.items() if k not in relations} == without
+            found: set[str] = set()
+            _missing(model, item, found)
+            asked_for = {f"{model.__name__}.{relation}" for relation in relations}
+            assert not found & asked_for, f"{path}: {found & asked_for}"
+    tx = api.ok("GET", f"/transactions/{world['tx']}", params={"include": "profile,staff,unknown"})
+    assert tx["profile"]["id"] == world["pid"] and tx["profile"]["email"] == "shape@example.com"
+    assert tx["staff"] is None and "unknown" not in tx
+    [line] = api.ok("GET", f"/transactions/{world['tx']}/items", params={"include": "transaction"})
+    assert line["transaction"]["id"] == world["tx"]
+    [spent] = api.ok("GET", f"{p}/redemptions", params={"include": "balances"})
+    assert spent["balances"] == api.ok("GET", f"{p}/balances")

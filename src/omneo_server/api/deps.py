@@ -95,11 +95,14 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
                 raise Forbidden("This route is not available to ID tokens.")
             if not scope_allows(principal.scopes, scope):
                 raise Forbidden(f"This ID token does not carry the {scope} scope.")
-            return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
-        credential = await authenticated(request)
-        if scope is not None and not scope_allows(credential.scopes, scope):
-            raise Forbidden(f"This token lacks the {scope} scope.")
-        return Ctx(credential.tenant_id, settings(request), credential.token_id, credential.scopes)
+            ctx = Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
+        else:
+            credential = await authenticated(request)
+            if scope is not None and not scope_allows(credential.scopes, scope):
+                raise Forbidden(f"This token lacks the {scope} scope.")
+            ctx = Ctx(credential.tenant_id, settings(request), credential.token_id, credential.scopes)
+        request.state.ctx = ctx  # what ``?include=`` reads with, after the route answers
+        return ctx
 
     dependency.__name__ = f"requires_{scope or 'token'}"
     return dependency

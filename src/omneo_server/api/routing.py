@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from omneo_server.api import includes
 from omneo_server.api.errors import BadBody
 from omneo_server.wire import BodyError, parse_body
 
@@ -44,9 +45,13 @@ def read_body(raw: bytes) -> Any:
 class JsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
+        kind = includes.KINDS.get(self.path) if "GET" in (self.methods or ()) else None
 
         async def handler(request: Request) -> Response:
-            return await handle(JsonRequest(request.scope, request.receive, request._send))
+            response = await handle(JsonRequest(request.scope, request.receive, request._send))
+            if kind is not None and "include" in request.query_params:
+                response = await includes.expand(request, request.state.ctx, kind, response)
+            return response
 
         return handler
 
