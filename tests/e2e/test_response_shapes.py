@@ -26,13 +26,12 @@ NOT_YET: dict[str, set[str]] = {
     "Location": {"custom_fields"},  # location custom fields are not embedded yet
     "Transaction": {
         "profile", "organisation", "redemption", "staff",  # include-only
-        "reversed_redemptions", "tier_points",  # not linked to the transaction yet
+        "tier_points",  # not linked to the transaction yet
     },
     "TransactionItem": {"product", "product_variant", "transaction", "list_items"},  # include-only / lists
     "Order": {"profile", "organisation", "redemption", "staff"},  # include-only
     "OrderItem": {"order", "product", "product_variant"},  # include-only
     "Webhook": {"secret"},  # only in the create answer
-    "Point": {"value_initial_currency", "value_remaining_currency"},  # multi-currency is not built
     "Rate": {  # a point's rate is answered as {id, rate}
         "code", "country_iso_2", "created_at", "description", "end_time", "is_archived", "is_published",
         "issue_period", "issue_period_type", "location_id", "meta", "name", "point_definition_handle",
@@ -161,7 +160,7 @@ INCLUDE_ONLY = {
     "OrderItem": ("/orders/{order}/items", T.OrderItem),
     "Redemption": ("{p}/redemptions", T.Redemption),
 }
-_NOT_INCLUDABLE = {"Transaction": {"reversed_redemptions", "tier_points"}}
+_NOT_INCLUDABLE = {"Transaction": {"tier_points"}}
 
 
 def test_include_only_relations_are_answered_when_asked(tenant: TenantInfo) -> None:

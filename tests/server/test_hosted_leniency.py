@@ -309,3 +309,27 @@ def test_achievement_and_profile_details_left_out(api: Api) -> None:
 def test_an_unreadable_date_is_worded_as_laravel_words_it(api: Api) -> None:
     body = api.fails(422, "POST", "/transactions", json=_sale(transacted_at="next tuesday"))
     assert body["errors"]["transacted_at"] == ["The transacted_at is not a valid date."]
+
+
+def test_subscriptions_lists_and_templates_in_the_forms_clients_write(api: Api, tenant: TenantInfo) -> None:
+    hook = api.ok(
+        "POST", "/webhooks", json={"trigger": "profile.*", "url": "https://example.com/hook", "namespace": "crm"}
+    )
+    api.ok("POST", "/profiles", json={"email": "prefix@example.com"})
+    tenant.work()
+    assert [d["event_type"] for d in api.ok("GET", f"/webhooks/{hook['id']}/deliveries")] == ["profile.created"]
+    assert "trigger" in api.fails(422, "POST", "/webhooks", json={**hook, "trigger": "profile"})["errors"]
+    region = api.ok("POST", "/regions", json={"handle": "anz", "countries": ["AU", "NZL"]})
+    assert [c["iso_2"] for c in region["countries"]] == ["AU", "NZ"]
+    product = api.ok(
+        "POST",
+        "/products",
+        json={"title": "Tee", "handle": "tee", "brand": "B", "images": ["https://example.com/tee.png"]},
+    )
+    assert [image["url"] for image in product["images"]] == ["https://example.com/tee.png"]
+    target = api.ok(
+        "POST",
+        "/targets",
+        json={"name": "CRM", "handle": "crm", "url": "https://example.com/t", "template": {"id": "{{ profile.id }}"}},
+    )
+    assert target["template"] == '{"id":"{{ profile.id }}"}'

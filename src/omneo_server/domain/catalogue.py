@@ -16,7 +16,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Pyd
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +65,11 @@ Longitude = Annotated[
 class Image(Body):
     url: Url
     sort_order: Int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alone(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value  # ["https://…"]: a list of URLs
 
 
 class VariantOption(Body):

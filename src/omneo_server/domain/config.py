@@ -138,6 +138,11 @@ CURRENCIES = Resource(
 class RegionCountry(Body):
     iso_2: Country
 
+    @model_validator(mode="before")
+    @classmethod
+    def _code_alone(cls, value: Any) -> Any:
+        return {"iso_2": value} if isinstance(value, str | int) and not isinstance(value, bool) else value
+
 
 class RegionIn(Body):
     name: Name | None = None

@@ -28,6 +28,16 @@ def names(event_type: str) -> tuple[str, ...]:
     return (event_type, *ALIASES.get(event_type, ()))
 
 
+def subscriptions(event_type: str) -> tuple[str, ...]:
+    """What a webhook may subscribe to to hear ``event_type``: its names, each with ``<prefix>.*``
+    for its dotted prefixes (``profile.*`` hears ``profile.created``), and ``*``."""
+    found: list[str] = []
+    for name in names(event_type):
+        parts = name.split(".")
+        found += [name, *(".".join(parts[:end]) + ".*" for end in range(1, len(parts)))]
+    return (*dict.fromkeys(found), "*")
+
+
 _INSERT = Insert(OutboxEvent)
 
 

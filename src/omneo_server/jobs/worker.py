@@ -51,7 +51,7 @@ async def _interested(session: Any, tenant_id: int, event_type: str) -> bool:
     hooks = select(literal(1)).where(
         t.Webhook.tenant_id == tenant_id,
         t.Webhook.is_active.is_(True),
-        t.Webhook.trigger.in_((*names, "*")),
+        t.Webhook.trigger.in_(events.subscriptions(event_type)),
     )
     return bool((await session.execute(select(or_(triggers.exists(), hooks.exists())))).scalar_one())
 

@@ -73,6 +73,7 @@ SORTS = {k: FILTERS[k] for k in ("id", "total", "transacted_at", "created_at", "
 def render(tx: t.Transaction) -> dict[str, Any]:
     out = sales.render_sale(tx)
     out["tags"] = tx.tags or []
+    out["reversed_redemptions"] = []  # a sale here reverses no redemption (a reversal is its own command)
     return out
 
 

@@ -200,6 +200,9 @@ def _point_extras(lot: t.Point, now: datetime) -> dict[str, Any]:
     return {
         "status": status,
         "rate": None if lot.rate_id is None else {"id": lot.rate_id, "rate": lot.rate},
+        # Multi-currency is not built: no value in another currency is kept.
+        "value_initial_currency": None,
+        "value_remaining_currency": None,
         "source": None if lot.transaction_id is None else {"type": "transaction", "id": lot.transaction_id},
     }
 

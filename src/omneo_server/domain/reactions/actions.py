@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import datalogic_py
-from pydantic import AfterValidator, StringConstraints, ValidationError
+from pydantic import AfterValidator, StringConstraints, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,7 @@ from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.profiles import schemas as profile_schemas
 from omneo_server.domain.reactions import templates
 from omneo_server.domain.reactions.webhooks import check_url, url_shape
+from omneo_server.wire import dumps
 
 #: The type names of actions we do not run, with why (a 422 says so when one is written).
 REFUSED = {
@@ -468,6 +469,12 @@ class TargetIn(Body):
     description: Text | None = None
     notes: Text | None = None
     condition: Any = None
+
+    @field_validator("template", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        """A JSON object or array sent as the template is its text (``{"id": "{{ profile.id }}"}``)."""
+        return dumps(value) if isinstance(value, dict | list) else value
 
 
 TargetUpdate = partial(TargetIn)

@@ -120,7 +120,8 @@ def _queue(value: Any) -> Any:
     return value if value in QUEUES else "low"
 
 
-_TRIGGER = r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+)$"
+#: An event type (``profile.created``), every event under a prefix (``profile.*``), or ``*``.
+_TRIGGER = r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(\*|[A-Za-z0-9_-]+))$"
 
 
 class WebhookIn(Body):
@@ -262,12 +263,13 @@ async def _add_delivery(
 
 async def enqueue(session: AsyncSession, ctx: Ctx, event: t.OutboxEvent, context: dict[str, Any]) -> int:
     """Queue ``event`` for every active webhook of its tenant that subscribes to it (``trigger`` is
-    its type or ``*``), except webhooks in the namespace of the token that caused it (no echo) and
-    webhooks whose ``condition`` is false on ``context``. Idempotent; the number of deliveries added."""
+    its type, a ``prefix.*`` of it, or ``*``), except webhooks in the namespace of the token that
+    caused it (no echo) and webhooks whose ``condition`` is false on ``context``. Idempotent; the
+    number of deliveries added."""
     stmt = select(t.Webhook).where(
         t.Webhook.tenant_id == event.tenant_id,
         t.Webhook.is_active.is_(True),
-        t.Webhook.trigger.in_((*events.names(event.type), "*")),
+        t.Webhook.trigger.in_(events.subscriptions(event.type)),
     )
     hooks = (await session.execute(stmt.order_by(t.Webhook.id))).scalars().all()
     if not hooks:
