@@ -17,27 +17,17 @@ from omneo.types._base import OmneoModel
 from tests.conftest import TenantInfo
 from tests.server.api import Api
 
-#: Fields not answered: include-only relations (the hosted API answers them only when ``include=``
-#: names them; :func:`test_include_only_relations_are_answered_when_asked`), data this platform does
-#: not keep yet, and a webhook's secret (shown once, in the create answer: docs/decisions.md, Webhooks).
+#: Fields not in a plain answer: include-only relations (the hosted API answers them only when
+#: ``include=`` names them; :func:`test_include_only_relations_are_answered_when_asked`) and a
+#: webhook's secret (shown once, in the create answer: docs/decisions.md, Webhooks).
 NOT_YET: dict[str, set[str]] = {
     "Profile": {"joined_location", "joined_staff", "preferred_location", "preferred_staff"},  # include-only
     "Identity": {"profile"},  # include-only
-    "Location": {"custom_fields"},  # location custom fields are not embedded yet
-    "Transaction": {
-        "profile", "organisation", "redemption", "staff",  # include-only
-        "tier_points",  # not linked to the transaction yet
-    },
+    "Transaction": {"profile", "organisation", "redemption", "staff"},  # include-only
     "TransactionItem": {"product", "product_variant", "transaction", "list_items"},  # include-only / lists
     "Order": {"profile", "organisation", "redemption", "staff"},  # include-only
     "OrderItem": {"order", "product", "product_variant"},  # include-only
     "Webhook": {"secret"},  # only in the create answer
-    "Rate": {  # a point's rate is answered as {id, rate}
-        "code", "country_iso_2", "created_at", "description", "end_time", "is_archived", "is_published",
-        "issue_period", "issue_period_type", "location_id", "meta", "name", "point_definition_handle",
-        "point_definition_id", "product_conditions", "profile_conditions", "rate_priority", "region_id",
-        "start_time", "updated_at",
-    },
     "Redemption": {"balances", "location", "transaction"},  # include-only
 }  # fmt: skip
 
@@ -160,7 +150,7 @@ INCLUDE_ONLY = {
     "OrderItem": ("/orders/{order}/items", T.OrderItem),
     "Redemption": ("{p}/redemptions", T.Redemption),
 }
-_NOT_INCLUDABLE = {"Transaction": {"tier_points"}}
+_NOT_INCLUDABLE: dict[str, set[str]] = {}
 
 
 def test_include_only_relations_are_answered_when_asked(tenant: TenantInfo) -> None:

@@ -333,3 +333,22 @@ def test_subscriptions_lists_and_templates_in_the_forms_clients_write(api: Api, 
         json={"name": "CRM", "handle": "crm", "url": "https://example.com/t", "template": {"id": "{{ profile.id }}"}},
     )
     assert target["template"] == '{"id":"{{ profile.id }}"}'
+
+
+def test_a_sale_answers_the_tier_points_it_earned_and_its_stores_custom_fields(api: Api) -> None:
+    api.ok("POST", "/tiers/definitions", json={"name": "Base", "handle": "base", "value_min": 0, "is_floor": True})
+    api.ok("POST", "/points/definitions", json={"name": "Tier", "handle": "tier", "type": "tier"})
+    api.ok("POST", "/rates", json={"point_definition_handle": "tier", "rate": "1"})
+    store = api.ok("POST", "/locations", json={"name": "Store", "external_code": "S9"})
+    assert store["custom_fields"] == []
+    api.ok("POST", f"/locations/{store['id']}/custom-fields", json={"namespace": "ops", "handle": "zone", "value": "N"})
+    profile = api.ok("POST", "/profiles", json={"email": "tiered@example.com"})
+    tx = api.ok("POST", "/transactions", json=_sale(external_id="tiered", profile_id=profile["id"], location_id="S9"))
+    assert [(Decimal(str(p["value"])), p["transaction_id"]) for p in tx["tier_points"]] == [(Decimal("50"), tx["id"])]
+    assert [(f["handle"], f["value"]) for f in tx["location"]["custom_fields"]] == [("zone", "N")]
+    read = api.ok("GET", f"/transactions/{tx['id']}")
+    assert (read["tier_points"], read["location"]["custom_fields"]) == (
+        tx["tier_points"],
+        tx["location"]["custom_fields"],
+    )
+    assert api.ok("GET", f"/locations/{store['id']}")["custom_fields"] == tx["location"]["custom_fields"]

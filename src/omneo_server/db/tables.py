@@ -385,6 +385,13 @@ class Location(TenantScoped, Base):
     normal_hours: Mapped[list[Any]] = mapped_column(JSON, default=list)
     special_hours: Mapped[list[Any]] = mapped_column(JSON, default=list)
     meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+    custom_fields: Mapped[list[CustomField]] = relationship(
+        primaryjoin="and_(CustomField.owner_type == 'location', "
+        "foreign(CustomField.owner_id) == cast(Location.id, String))",
+        viewonly=True,
+        lazy="selectin",
+        order_by="(CustomField.namespace, CustomField.handle)",
+    )
 
 
 class Product(TenantScoped, Base):
@@ -596,6 +603,13 @@ class Transaction(_Sale, TenantScoped, Base):
         viewonly=True,
         lazy="selectin",
         order_by="(CustomField.namespace, CustomField.handle)",
+    )
+    #: The tier points the sale earned (or a return took back).
+    tier_points: Mapped[list[TierPoint]] = relationship(
+        primaryjoin="foreign(TierPoint.transaction_id) == Transaction.id",
+        viewonly=True,
+        lazy="selectin",
+        order_by="TierPoint.id",
     )
 
 
@@ -898,6 +912,10 @@ class Point(_Lot, TenantScoped, Base):
     linked_profile_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(Text)
     definition: Mapped[PointDefinition] = relationship(lazy="selectin")
+    #: The rate the points were earned at (``rate`` is its value then; the rate may change since).
+    rate_record: Mapped[Rate | None] = relationship(
+        primaryjoin="foreign(Point.rate_id) == Rate.id", viewonly=True, lazy="selectin"
+    )
 
 
 class Credit(_Lot, TenantScoped, Base):

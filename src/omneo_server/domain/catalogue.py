@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
-from omneo_server.domain import crud, events
+from omneo_server.domain import crud, custom_fields, events
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import Resource, Row, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid, NotFound
@@ -122,8 +122,11 @@ class LocationIn(Body):
 
 
 def render_location(location: Any) -> dict[str, Any]:
-    """A location (departments arrive with the access issue: none yet)."""
-    return {**render_columns(location), "departments": []}
+    """A location with its custom fields (departments arrive with the access issue: none yet)."""
+    # Loaded with every location read (and a sale's); only one created by this command has them
+    # unloaded, and a new location has none.
+    fields = [custom_fields.render(field) for field in location.__dict__.get("custom_fields", [])]
+    return {**render_columns(location), "custom_fields": fields, "departments": []}
 
 
 LOCATIONS = Resource(

@@ -56,6 +56,18 @@ _LOCATIONS = Prepared(
 )
 
 
+#: A location's custom fields (answered with it), as its relationship orders them.
+_LOCATION_FIELDS = Prepared(
+    select(t.CustomField)
+    .where(
+        t.CustomField.tenant_id == bindparam("tenant"),
+        t.CustomField.owner_type == "location",
+        t.CustomField.owner_id == bindparam("owner"),
+    )
+    .order_by(t.CustomField.namespace, t.CustomField.handle)
+)
+
+
 async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> t.Location | None:
     """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
     if key is None:
@@ -70,7 +82,10 @@ async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | Non
             found = dict(zip(names, row, strict=True))
             return 0 if found["id"] == by_id else 1 if found["external_id"] == text else 2
 
-        return adopt(session, t.Location, min(rows, key=precedence))
+        row = min(rows, key=precedence)
+        found = await _LOCATION_FIELDS.rows(session, tenant=ctx.tenant_id, owner=str(row[0]))
+        fields = [adopt(session, t.CustomField, field) for field in found]
+        return adopt(session, t.Location, row, custom_fields=fields)
     raise Invalid.field("location_id", "The selected location is invalid.")
 
 

@@ -25,7 +25,7 @@ from omneo_server.domain.commerce.schemas import ClaimIn, ItemIn, TransactionIn,
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import Conflict, Invalid, NotFound
-from omneo_server.domain.incentives import earning, ledger
+from omneo_server.domain.incentives import earning, ledger, tiers
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import Field, ListQuery, Page, apply, paginate
 from omneo_server.wire import dumps, parse_timestamp
@@ -74,6 +74,7 @@ def render(tx: t.Transaction) -> dict[str, Any]:
     out = sales.render_sale(tx)
     out["tags"] = tx.tags or []
     out["reversed_redemptions"] = []  # a sale here reverses no redemption (a reversal is its own command)
+    out["tier_points"] = [tiers.render_point(point) for point in tx.tier_points]
     return out
 
 
@@ -181,7 +182,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: TransactionIn) -> tuple[
         )
     # Written by prepared statements and adopted (``db/prepared.py``): the hot path of ingest.
     tx: t.Transaction = await _INSERT.adopt(
-        session, {**values, "tenant_id": ctx.tenant_id}, location=location, custom_fields=[]
+        session, {**values, "tenant_id": ctx.tenant_id}, location=location, custom_fields=[], tier_points=[]
     )
     lines = await _INSERT_ITEM.adopt_many(
         session, [{**item, "tenant_id": ctx.tenant_id, "transaction_id": tx.id} for item in items]

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from omneo_server import clock
 from omneo_server.db import tables as t
@@ -127,7 +128,7 @@ async def _earn_tier(
         value = rates.points_for(tx.total, rate, Decimal(1))
     if value == 0:
         return
-    await tiers.add_points(
+    point = await tiers.add_points(
         session,
         ctx,
         tx.profile_id,
@@ -139,6 +140,8 @@ async def _earn_tier(
         source_type="transaction",
         source_id=tx.id,
     )
+    if "tier_points" in tx.__dict__:  # the sale answers what it earned
+        set_committed_value(tx, "tier_points", [*tx.tier_points, point])
 
 
 async def _earn_reward(

@@ -347,6 +347,9 @@ async def open_lot(
         raise Invalid.field("value_remaining", "The value remaining must be between 0 and the value initial.")
     lot.value_remaining = lot.value_initial
     await _INSERT_LOT[kind.name].write(session, lot)
+    if isinstance(lot, t.Point):  # answered with its rate, from the cached programme (no statement)
+        rates = await reference.rows(session, ctx, t.Rate, lambda row: row.id == lot.rate_id)
+        set_committed_value(lot, "rate_record", rates[0] if rates else None)
     await documents.invalidate(session, lot.profile_id)
     entry = await _append(
         session,

@@ -187,6 +187,17 @@ def _reward_extras(lot: t.Reward, _now: datetime) -> dict[str, Any]:
     return {"notify_issue_at": None, "notify_expiry_at": None, **_NOT_NOTIFIED}
 
 
+def _rate(lot: t.Point) -> dict[str, Any] | None:
+    """The rate the points were earned at, as ``GET /rates`` answers it (the point's own ``rate``
+    column keeps the value it was earned at)."""
+    record = lot.__dict__.get("rate_record")  # loaded with every point read or written
+    if record is None:
+        return None if lot.rate_id is None else {"id": lot.rate_id, "rate": lot.rate}  # a rate deleted since
+    definition = lot.__dict__.get("definition")
+    handle = definition.handle if definition is not None and definition.id == record.point_definition_id else None
+    return {**render_columns(record), "point_definition_handle": handle}
+
+
 def _point_extras(lot: t.Point, now: datetime) -> dict[str, Any]:
     status = (
         "void"
@@ -199,7 +210,7 @@ def _point_extras(lot: t.Point, now: datetime) -> dict[str, Any]:
     )
     return {
         "status": status,
-        "rate": None if lot.rate_id is None else {"id": lot.rate_id, "rate": lot.rate},
+        "rate": _rate(lot),
         # Multi-currency is not built: no value in another currency is kept.
         "value_initial_currency": None,
         "value_remaining_currency": None,
