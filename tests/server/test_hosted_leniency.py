@@ -162,7 +162,7 @@ def test_error_messages_read_like_omneo(api: Api) -> None:
         "The timezone must be a valid IANA timezone (e.g. Australia/Melbourne)."
     ]
     wrong_type = api.fails(422, "POST", "/profiles", json={"email": "t@example.com", "first_name": ["Ann"]})
-    assert wrong_type["errors"]["first_name"] == ["The first_name must be a string."]
+    assert wrong_type["errors"]["first_name"] == ["The first name must be a string."]
     as_form = api.fails(
         422, "POST", "/profiles", content=b'{"email": "f@example.com"}', headers={"Content-Type": "text/plain"}
     )
@@ -308,7 +308,7 @@ def test_achievement_and_profile_details_left_out(api: Api) -> None:
 
 def test_an_unreadable_date_is_worded_as_laravel_words_it(api: Api) -> None:
     body = api.fails(422, "POST", "/transactions", json=_sale(transacted_at="next tuesday"))
-    assert body["errors"]["transacted_at"] == ["The transacted_at is not a valid date."]
+    assert body["errors"]["transacted_at"] == ["The transacted at is not a valid date."]
 
 
 def test_subscriptions_lists_and_templates_in_the_forms_clients_write(api: Api, tenant: TenantInfo) -> None:

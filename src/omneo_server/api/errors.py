@@ -115,7 +115,8 @@ def readable(problem: Any, name: str) -> str:
     template = _MESSAGES.get(kind)
     if template is not None:
         try:
-            return template.format(name=name, **problem.get("ctx", {}))
+            # Laravel words a field as its name with spaces (``transacted_at`` is "transacted at").
+            return template.format(name=name.replace("_", " "), **problem.get("ctx", {}))
         except (KeyError, IndexError):
             pass
     message = str(problem.get("msg", "")) or f"The {name} is invalid."
