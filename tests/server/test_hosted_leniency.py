@@ -304,6 +304,13 @@ def test_achievement_and_profile_details_left_out(api: Api) -> None:
     assert (profile["birth_day"], profile["birth_month"]) == (None, None)
     earned = api.ok("POST", f"/profiles/{profile['id']}/achievements", json={"definition_id": made["id"]})
     assert earned["count"] == 1
+    by_handle = api.ok("POST", f"/profiles/{profile['id']}/achievements", json={"definition_handle": "steps"})
+    assert by_handle["count"] == 2
+    api.ok("POST", "/points/definitions", json={"name": "Tier", "handle": "tier", "type": "tier"})
+    tier_point = {"profile_id": profile["id"], "point_definition_handle": "tier", "value": 10}
+    assert Decimal(str(api.ok("POST", "/tiers/points", json=tier_point)["value"])) == 10
+    body = api.fails(422, "POST", "/tiers/points", json={"profile_id": profile["id"], "value": 10})
+    assert list(body["errors"]) == ["point_definition_id"]
 
 
 def test_an_unreadable_date_is_worded_as_laravel_words_it(api: Api) -> None:

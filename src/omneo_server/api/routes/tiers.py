@@ -153,7 +153,7 @@ async def add_profile_achievement(
             session,
             ctx,
             profile.id,
-            body.definition_id,
+            await ach.definition_id(session, ctx, body),
             body.count,
             issued_at=body.issued_at,
             expires_at=body.expires_at,

@@ -32,7 +32,7 @@ from omneo_server.domain.context import Ctx
 from omneo_server.domain.crud import render_columns
 from omneo_server.domain.errors import DomainError, Invalid, NotFound
 from omneo_server.domain.incentives.tiers import lock_profile
-from omneo_server.domain.inputs import Body, Timestamp
+from omneo_server.domain.inputs import Body, Handle, Timestamp
 from omneo_server.domain.profiles import commands as profiles
 from omneo_server.domain.query import INT_MAX, INT_MIN, ListQuery, Page, paginate
 
@@ -169,6 +169,21 @@ async def list_for(session: AsyncSession, ctx: Ctx, profile_id: str) -> list[dic
     rows = list((await session.execute(stmt)).scalars())
     counts = await _counts(session, ctx, profile_id)
     return [render(row, counts.get(row.achievement_definition_id, 0)) for row in rows]
+
+
+async def definition_id(session: AsyncSession, ctx: Ctx, body: AchievementIn) -> int:
+    """The definition a count names, by id or handle (422 on ``definition_id`` when neither fits)."""
+    if body.definition_id is not None:
+        return body.definition_id
+    if body.definition_handle is None:
+        raise Invalid.field("definition_id", "The definition id field is required when definition handle is absent.")
+    stmt = select(t.AchievementDefinition.id).where(
+        t.AchievementDefinition.tenant_id == ctx.tenant_id, t.AchievementDefinition.handle == body.definition_handle
+    )
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise Invalid.field("definition_handle", "The selected definition handle is invalid.")
+    return int(found)
 
 
 async def _definition(session: AsyncSession, ctx: Ctx, key: Any) -> t.AchievementDefinition | None:
@@ -405,7 +420,9 @@ profiles.MERGE_HOOKS.append(move_to)
 
 
 class AchievementIn(Body):
-    definition_id: int
+    #: One of the two names the definition.
+    definition_id: int | None = None
+    definition_handle: Handle | None = None
     #: One more, when not sent (as the reaction action adds).
     count: int = 1
     issued_at: Timestamp | None = None

@@ -426,11 +426,17 @@ async def get_point(session: AsyncSession, ctx: Ctx, key: str | int) -> t.TierPo
     return row
 
 
-async def tier_point_definition(session: AsyncSession, ctx: Ctx, definition_id: int) -> t.PointDefinition:
-    """A point definition of the tenant that is for tiers (422 on ``point_definition_id`` otherwise)."""
-    stmt = select(t.PointDefinition).where(
-        t.PointDefinition.tenant_id == ctx.tenant_id, t.PointDefinition.id == definition_id
-    )
+async def tier_point_definition(
+    session: AsyncSession, ctx: Ctx, definition_id: int | None, handle: str | None = None
+) -> t.PointDefinition:
+    """A point definition of the tenant, by id or handle, that is for tiers (422 on
+    ``point_definition_id`` otherwise)."""
+    if definition_id is None and handle is None:
+        raise Invalid.field(
+            "point_definition_id", "The point definition id field is required when point definition handle is absent."
+        )
+    named = t.PointDefinition.id == definition_id if definition_id is not None else t.PointDefinition.handle == handle
+    stmt = select(t.PointDefinition).where(t.PointDefinition.tenant_id == ctx.tenant_id, named)
     definition = (await session.execute(stmt)).scalar_one_or_none()
     if definition is None:
         raise Invalid.field("point_definition_id", "The selected point definition id is invalid.")
@@ -458,7 +464,9 @@ def _accrual_order(issued_at: datetime, accrued_at: datetime) -> None:
 async def create_point(session: AsyncSession, ctx: Ctx, data: dict[str, Any]) -> t.TierPoint:
     """``POST /tiers/points``: ``{profile_id, point_definition_id, value, issued_at, accrued_at?, meta?}``."""
     profile_id = await live_profile_id(session, ctx, data["profile_id"])
-    definition = await tier_point_definition(session, ctx, data["point_definition_id"])
+    definition = await tier_point_definition(
+        session, ctx, data.get("point_definition_id"), data.get("point_definition_handle")
+    )
     accrued_at = data.get("accrued_at") or data["issued_at"]
     _accrual_order(data["issued_at"], accrued_at)
     return await add_points(
@@ -638,7 +646,9 @@ VALUE_LIMIT = Decimal("1e14")
 
 class TierPointIn(Body):
     profile_id: Annotated[str, StringConstraints(max_length=36)]
-    point_definition_id: int
+    #: One of the two names the (tier) point definition, as rates and rewards take either.
+    point_definition_id: int | None = None
+    point_definition_handle: Annotated[str, StringConstraints(max_length=100)] | None = None
     value: Annotated[Decimal, PydanticField(gt=-VALUE_LIMIT, lt=VALUE_LIMIT)]
     #: Now, when not sent.
     issued_at: Timestamp = PydanticField(default_factory=clock.now)
