@@ -273,6 +273,11 @@ def test_one_value_for_a_list_and_choices_in_any_case(api: Api) -> None:
     assert (profile["tags"], profile["gender"]) == (["vip"], "male")
     tx = api.ok("POST", "/transactions", json=_sale(external_id="one-system", systems="pos"))
     assert tx["systems"] == ["pos"]
+    # A line sold nothing (a free bag, a note at the till): the spec sets no rule against it.
+    free = {"sku": "BAG", "quantity": 0, "price_sell": 0}
+    assert (
+        api.ok("POST", "/transactions", json=_sale(external_id="free-line", items=[free]))["items"][0]["quantity"] == 0
+    )
 
 
 def test_what_the_spec_lists_as_required_but_a_request_does_without(api: Api) -> None:

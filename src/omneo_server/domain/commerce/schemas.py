@@ -55,13 +55,6 @@ class ItemIn(Body):
     is_return: bool | None = None
     meta: Any = None
 
-    @field_validator("quantity")
-    @classmethod
-    def _not_zero(cls, value: int) -> int:
-        if value == 0:
-            raise ValueError("The quantity must not be zero.")
-        return value
-
     @model_validator(mode="after")
     def _defaults(self) -> ItemIn:
         if not self.name:
