@@ -51,6 +51,7 @@ from .resources.incentives import (
 from .resources.interactions import Interactions
 from .resources.locations import Locations
 from .resources.orders import Orders
+from .resources.permissions import Permissions
 from .resources.products import Products
 from .resources.profiles import Profiles
 from .resources.ratings import Ratings
@@ -138,6 +139,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.point_definitions: PointDefinitions[M] = PointDefinitions(self)
         self.points: Points[M] = Points(self)
         self.products: Products[M] = Products(self)
+        self.permissions: Permissions[M] = Permissions(self)
         self.profiles: Profiles[M] = Profiles(self)
         self.rates: Rates[M] = Rates(self)
         self.ratings: Ratings[M] = Ratings(self)

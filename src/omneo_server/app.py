@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from omneo_server.api import errors
 from omneo_server.api.dispatch import IndexedRoutes, openapi
 from omneo_server.api.routes import (
+    access,
     batches,
     catalogue,
     commerce,
@@ -26,6 +27,7 @@ from omneo_server.api.routes import (
 from omneo_server.api.routes import id as id_api
 from omneo_server.api.throttle import Throttle
 from omneo_server.db.engine import Database
+from omneo_server.domain import permissions
 from omneo_server.jobs import outbound, worker
 from omneo_server.settings import Settings, load_settings
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await permissions.seed(db)  # scopes first checked by this version get their ids
         stop = asyncio.Event()
         background = asyncio.create_task(worker.run(db, settings, stop)) if settings.worker else None
         yield
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(id_api.router)
     # First of all routes: matches /api/v3 requests within their first segment's group only.
     app.router.routes.insert(0, IndexedRoutes(API_PREFIX, API_ROUTERS))
+    permissions.read_routes(route for router in (*API_ROUTERS, id_api.router) for route in router.routes)
     app.openapi = openapi(app, API_PREFIX, API_ROUTERS)  # type: ignore[method-assign]
     return app
 
@@ -96,4 +100,5 @@ API_ROUTERS = (
     reactions.router,
     webhooks.router,
     batches.router,
+    access.router,
 )

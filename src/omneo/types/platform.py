@@ -143,6 +143,16 @@ class CustomField(OmneoModel):
     updated_at: Timestamp = None
 
 
+class Permission(_Record):
+    """A scope a token or a role can hold: ``name`` is the scope (``read-profiles``), ``handle``
+    its verb; ``checked`` whether a route of the server enforces it (self-hosted servers say)."""
+
+    name: str | None = None
+    handle: str | None = None
+    resource: str | None = None
+    checked: bool | None = None
+
+
 class User(_Record):
     name: str | None = None
     email: str | None = None

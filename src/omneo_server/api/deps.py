@@ -105,4 +105,5 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
         return ctx
 
     dependency.__name__ = f"requires_{scope or 'token'}"
+    dependency.scope = scope  # type: ignore[attr-defined]  # what the permission catalogue reads
     return dependency

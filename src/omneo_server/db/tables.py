@@ -47,6 +47,15 @@ class Tenant(Timestamps, Base):
     config_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class Permission(Timestamps, Base):
+    """A scope a token or a role can hold (``read-profiles``), one row for every tenant: the
+    catalogue (``domain/permissions.py``), kept here so its ids never change."""
+
+    __tablename__ = "permissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
 class ApiToken(TenantScoped, Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -1,0 +1,68 @@
+"""Organisations and access through the SDK: the permission catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from omneo import AsyncOmneo, NotFoundError, Omneo, PermissionDeniedError
+from omneo_server import app as server_app
+from omneo_server.api.routes import id as id_routes
+from omneo_server.domain import permissions
+from tests.conftest import TenantInfo
+
+
+def _checked_by_routes() -> set[str]:
+    """The scopes the routes' dependencies check, by their names (not the way the server reads them)."""
+    found: set[str] = set()
+
+    def walk(dependant: Any) -> None:
+        for dependency in dependant.dependencies:
+            name = getattr(dependency.call, "__name__", "")
+            if name.startswith("requires_") and name != "requires_token":
+                found.add(name.removeprefix("requires_"))
+            walk(dependency)
+
+    for router in (*server_app.API_ROUTERS, id_routes.router):
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                walk(route.dependant)
+    return found
+
+
+def test_the_catalogue_lists_every_scope_a_route_checks_and_the_sdk_names(client: Omneo) -> None:
+    listed = {p.name: p for p in client.permissions.list(params={"page[size]": 100})}
+    checked = _checked_by_routes()
+    assert len(checked) > 100
+    assert checked <= set(listed) and set(permissions.SDK_SCOPES) <= set(listed)
+    assert {name for name, p in listed.items() if p.checked} == checked
+    read = listed["read-tier-points"]
+    assert (read.handle, read.resource) == ("read", "tier-points")
+    assert client.permissions.get(read.id).name == "read-tier-points"
+    ids = [p.id for p in listed.values()]
+    assert len(set(ids)) == len(ids)
+    with pytest.raises(NotFoundError):
+        client.permissions.get(10**6)
+    only = client.permissions.list(params={"filter[name]": "read-profiles"}).data
+    assert [p.name for p in only] == ["read-profiles"]
+
+
+def test_the_catalogue_needs_read_permissions(tenant: TenantInfo) -> None:
+    reader = Omneo(tenant=tenant.handle, token=tenant.mint("read-profiles"), base_url=tenant.server.api_url)
+    with pytest.raises(PermissionDeniedError):
+        reader.permissions.list()
+    allowed = Omneo(tenant=tenant.handle, token=tenant.mint("read-permissions"), base_url=tenant.server.api_url)
+    assert allowed.permissions.list().data
+
+
+def test_a_permission_keeps_its_id_when_the_catalogue_is_written_again(tenant: TenantInfo) -> None:
+    async def ids() -> dict[str, int]:
+        async with AsyncOmneo(tenant=tenant.handle, token=tenant.token, base_url=tenant.server.api_url) as sdk:
+            return {p.name: p.id async for p in await sdk.permissions.list(params={"page[size]": 100})}
+
+    before = asyncio.run(ids())
+    tenant.server.run(permissions.seed(tenant.server.db))
+    assert asyncio.run(ids()) == before
