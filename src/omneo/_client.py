@@ -57,6 +57,7 @@ from .resources.profiles import Profiles
 from .resources.ratings import Ratings
 from .resources.reactions import Automations, Events, Reminders, Targets, Triggers
 from .resources.regions import Regions
+from .resources.roles import Roles
 from .resources.settings import Settings
 from .resources.statuses import Statuses
 from .resources.systems import Systems
@@ -147,6 +148,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.regions: Regions[M] = Regions(self)
         self.reward_definitions: RewardDefinitions[M] = RewardDefinitions(self)
         self.rewards: Rewards[M] = Rewards(self)
+        self.roles: Roles[M] = Roles(self)
         self.settings: Settings[M] = Settings(self)
         self.statuses: Statuses[M] = Statuses(self)
         self.systems: Systems[M] = Systems(self)

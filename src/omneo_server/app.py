@@ -27,7 +27,7 @@ from omneo_server.api.routes import (
 from omneo_server.api.routes import id as id_api
 from omneo_server.api.throttle import Throttle
 from omneo_server.db.engine import Database
-from omneo_server.domain import permissions
+from omneo_server.domain import permissions, roles
 from omneo_server.jobs import outbound, worker
 from omneo_server.settings import Settings, load_settings
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await permissions.seed(db)  # scopes first checked by this version get their ids
+        await roles.seed(db)  # tenants made before the preset roles existed get them
         stop = asyncio.Event()
         background = asyncio.create_task(worker.run(db, settings, stop)) if settings.worker else None
         yield

@@ -66,3 +66,37 @@ def test_a_permission_keeps_its_id_when_the_catalogue_is_written_again(tenant: T
     before = asyncio.run(ids())
     tenant.server.run(permissions.seed(tenant.server.db))
     assert asyncio.run(ids()) == before
+
+
+def test_every_tenant_has_the_preset_roles_with_what_each_grants(client: Omneo, tenant: TenantInfo) -> None:
+    listed = {role.handle: role for role in client.roles.list()}
+    assert list(listed) == ["admin", "manager", "reporting", "machine"]  # heaviest first
+    catalogue = {p.name for p in client.permissions.list(params={"page[size]": 100})}
+    granted = {handle: {p.name for p in role.permissions} for handle, role in listed.items()}
+    assert granted["admin"] == granted["machine"] == catalogue
+    assert (listed["admin"].can_login, listed["machine"].can_login) == (True, False)
+    reporting, manager = granted["reporting"], granted["manager"]
+    assert reporting == {name for name in catalogue if name.startswith(("read-", "view-"))}
+    assert reporting < manager < catalogue
+    # A manager looks after members and what they hold and bought: issue, void, redeem, return...
+    assert {"create-profiles", "update-profiles", "create-rewards", "update-rewards", "create-transactions",
+            "redeem-benefits", "redeem-strategy", "return"} <= manager  # fmt: skip
+    # ...but configures nothing and deletes nothing.
+    assert not {name for name in manager if name.startswith("delete-")}
+    assert not {"create-reward-definitions", "update-settings", "create-webhooks", "create-rate"} & manager
+    one = client.roles.get(listed["reporting"].id)
+    assert (one.name, one.weight) == ("Reporting", 10)
+    other = make_other_tenant_roles(tenant)
+    with pytest.raises(NotFoundError):
+        client.roles.get(other)
+
+
+def make_other_tenant_roles(tenant: TenantInfo) -> int:
+    """The id of a role of another tenant (made now, with its presets)."""
+    from tests.conftest import make_tenant
+
+    other = make_tenant(tenant.server)
+    sdk = Omneo(tenant=other.handle, token=other.token, base_url=tenant.server.api_url)
+    role_id = next(iter(sdk.roles.list())).id
+    assert role_id is not None
+    return role_id

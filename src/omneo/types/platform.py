@@ -153,6 +153,16 @@ class Permission(_Record):
     checked: bool | None = None
 
 
+class Role(_Record):
+    """A role users hold, with the permissions it grants (``can_login``: false for Machine)."""
+
+    name: str | None = None
+    handle: str | None = None
+    weight: int | None = None
+    can_login: bool | None = None
+    permissions: list[Permission] = []
+
+
 class User(_Record):
     name: str | None = None
     email: str | None = None

@@ -56,6 +56,21 @@ class Permission(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
 
 
+class Role(TenantScoped, Base):
+    """A role users hold (``domain/roles.py``): a preset, whose scopes come from code, or a
+    tenant's own, holding the scopes listed."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(255))
+    weight: Mapped[int] = mapped_column(Integer, default=0)
+    #: A Machine role is for API tokens only: no one logs in with it.
+    can_login: Mapped[bool] = mapped_column(Boolean, default=True)
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
 class ApiToken(TenantScoped, Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

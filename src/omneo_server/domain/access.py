@@ -122,6 +122,9 @@ async def create_tenant(session: AsyncSession, handle: str, name: str | None = N
     tenant = Tenant(handle=handle, name=name or handle, signing_key=secrets.token_hex(32))
     session.add(tenant)
     await session.flush()
+    from omneo_server.domain import roles  # roles read the scope rules defined here
+
+    await roles.ensure_presets(session, tenant.id)
     return tenant
 
 

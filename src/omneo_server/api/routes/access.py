@@ -1,4 +1,4 @@
-"""Organisations and access: the permission catalogue (users, roles and OAuth arrive on it)."""
+"""Organisations and access: the permission catalogue and the roles (users and OAuth arrive on them)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,43 @@ from starlette.responses import Response
 from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
-from omneo_server.domain import permissions
+from omneo_server.domain import permissions, roles
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
+from omneo_server.domain.query import Page
 
-router = routing.router(tags=["permissions"])
+router = routing.router()
 READ = requires("read-permissions")
+READ_ROLES = requires("read-roles")
 
 
-@router.get("/permissions")
+@router.get("/permissions", tags=["permissions"])
 async def list_permissions(request: Request, ctx: Ctx = Depends(READ)) -> Response:
     result = await permissions.listed(database(request), list_query(request, ctx))
     return render.page(request, result, [permissions.render(row) for row in result.rows])
 
 
-@router.get("/permissions/{key}")
+@router.get("/permissions/{key}", tags=["permissions"])
 async def get_permission(key: str, request: Request, ctx: Ctx = Depends(READ)) -> Response:
     row = await permissions.get(database(request), key)
     if row is None:
         raise NotFound("Permission")
     return render.data(permissions.render(row))
+
+
+@router.get("/roles", tags=["roles"])
+async def list_roles(request: Request, ctx: Ctx = Depends(READ_ROLES)) -> Response:
+    """The tenant's roles, heaviest first, each with the permissions it grants (one page)."""
+    async with database(request).read() as session:
+        rows, catalogue = await roles.listed(session, ctx.tenant_id), await roles.catalogue(session)
+    items = [roles.render(row, catalogue) for row in rows]
+    return render.page(request, Page(rows, len(rows), 1, max(1, len(rows))), items)
+
+
+@router.get("/roles/{key}", tags=["roles"])
+async def get_role(key: str, request: Request, ctx: Ctx = Depends(READ_ROLES)) -> Response:
+    async with database(request).read() as session:
+        row = await roles.get(session, ctx.tenant_id, key)
+        if row is None:
+            raise NotFound("Role")
+        return render.data(roles.render(row, await roles.catalogue(session)))

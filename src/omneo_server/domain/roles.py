@@ -1,0 +1,154 @@
+"""Roles people and machines hold (``GET /roles``): the presets every tenant has, each a set of
+scopes from the permission catalogue.
+
+The presets (domain-rules §12; docs/decisions.md, Access, has the mapping):
+
+* **Admin** — everything, configuration included;
+* **Manager** — reads everything; creates and updates profiles, their incentives and sales (issue,
+  void, redeem, return), never configuration, never a delete;
+* **Reporting** — reads everything, writes nothing;
+* **Machine** — everything, for API tokens only: it never logs in.
+
+A role's scopes are worked out from the catalogue when it is read, so a scope a new version checks
+reaches the roles it belongs to at once; the rows (one per preset and tenant) are what users will
+hold, so a change to a role reaches every holder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omneo_server import clock
+from omneo_server.db import tables as t
+from omneo_server.db.engine import Database, dialect_insert
+from omneo_server.domain import permissions
+from omneo_server.domain.access import scope_allows
+
+#: What a Manager may create and update: members, what they hold and what they bought.
+MANAGED = frozenset(
+    {
+        "profiles",
+        "identities",
+        "interactions",
+        "ratings",
+        "transactions",
+        "transaction-claims",
+        "orders",
+        "rewards",
+        "points",
+        "credits",
+        "benefits",
+        "tier-points",
+        "achievements",
+        "allocations",
+        "redemptions",
+        "product-lists",
+        "product-list-reservations",
+        "connections",
+    }
+)
+#: What a Manager may do besides: spend and take back.
+MANAGER_ACTIONS = frozenset({"redeem-strategy", "redeem-benefits", "return", "claim-benefits"})
+
+
+def _manager(scope: str) -> bool:
+    verb, resource = permissions.verb_and_resource(scope)
+    return (
+        verb in ("read", "view") or scope in MANAGER_ACTIONS or (verb in ("create", "update") and resource in MANAGED)
+    )
+
+
+def _reader(scope: str) -> bool:
+    return permissions.verb_and_resource(scope)[0] in ("read", "view")
+
+
+@dataclass(frozen=True)
+class Preset:
+    handle: str
+    name: str
+    weight: int
+    can_login: bool
+    #: Which catalogue scopes the role holds (``None``: all of them, ``*``).
+    holds: Any = None
+
+
+PRESETS = (
+    Preset("admin", "Admin", 100, True),
+    Preset("manager", "Manager", 50, True, _manager),
+    Preset("reporting", "Reporting", 10, True, _reader),
+    Preset("machine", "Machine", 0, False),
+)
+_BY_HANDLE = {preset.handle: preset for preset in PRESETS}
+
+
+def scopes(role: t.Role) -> list[str]:
+    """The scopes ``role`` grants: ``["*"]`` for all, else the catalogue's that it holds."""
+    preset = _BY_HANDLE.get(role.handle)
+    if preset is None:
+        return list(role.scopes or [])
+    if preset.holds is None:
+        return ["*"]
+    return [name for name in permissions.names() if preset.holds(name)]
+
+
+async def ensure_presets(session: AsyncSession, tenant_id: int) -> None:
+    """Give a tenant the preset roles it lacks (a new tenant, or one older than them)."""
+    now = clock.now()
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "handle": preset.handle,
+            "name": preset.name,
+            "weight": preset.weight,
+            "can_login": preset.can_login,
+            "scopes": [],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for preset in PRESETS
+    ]
+    insert = dialect_insert(session)(t.Role).values(rows)
+    await session.execute(insert.on_conflict_do_nothing(index_elements=["tenant_id", "handle"]))
+
+
+async def seed(db: Database) -> None:
+    """Every tenant has the presets (at start-up: tenants made before roles existed)."""
+    async with db.write() as session:
+        for tenant_id in (await session.execute(select(t.Tenant.id))).scalars().all():
+            await ensure_presets(session, tenant_id)
+
+
+def render(role: t.Role, catalogue: dict[str, t.Permission]) -> dict[str, Any]:
+    held = scopes(role)
+    granted = [row for name, row in catalogue.items() if scope_allows(held, name)]
+    return {
+        "id": role.id,
+        "name": role.name,
+        "handle": role.handle,
+        "weight": role.weight,
+        "can_login": role.can_login,
+        "permissions": [permissions.render(row) for row in granted],
+        "created_at": role.created_at,
+        "updated_at": role.updated_at,
+    }
+
+
+async def catalogue(session: AsyncSession) -> dict[str, t.Permission]:
+    rows = (await session.execute(select(t.Permission).order_by(t.Permission.name))).scalars()
+    return {row.name: row for row in rows}
+
+
+async def listed(session: AsyncSession, tenant_id: int) -> list[t.Role]:
+    stmt = select(t.Role).where(t.Role.tenant_id == tenant_id).order_by(t.Role.weight.desc(), t.Role.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get(session: AsyncSession, tenant_id: int, key: str) -> t.Role | None:
+    if not key.isdigit() or int(key) >= 2**31:
+        return None
+    stmt = select(t.Role).where(t.Role.tenant_id == tenant_id, t.Role.id == int(key))
+    return (await session.execute(stmt)).scalar_one_or_none()
