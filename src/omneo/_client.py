@@ -64,6 +64,7 @@ from .resources.systems import Systems
 from .resources.tags import Tags
 from .resources.tenants import Tenants
 from .resources.transactions import Transactions
+from .resources.users import Users
 from .resources.webhooks import Webhooks
 
 __all__ = ["AsyncOmneo", "BaseClient", "HealthStatus", "Omneo"]
@@ -157,6 +158,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.tier_definitions: TierDefinitions[M] = TierDefinitions(self)
         self.tier_points: TierPoints[M] = TierPoints(self)
         self.transactions: Transactions[M] = Transactions(self)
+        self.users: Users[M] = Users(self)
         self.webhooks: Webhooks[M] = Webhooks(self)
         self.triggers: Triggers[M] = Triggers(self)
         self.reminders: Reminders[M] = Reminders(self)

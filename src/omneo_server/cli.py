@@ -29,9 +29,11 @@ app = typer.Typer(
 tenants = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 tokens = typer.Typer(help="Manage admin API tokens.", no_args_is_help=True)
 secrets = typer.Typer(help="Manage the keys that encrypt signing secrets at rest.", no_args_is_help=True)
+users = typer.Typer(help="Manage the people who log in.", no_args_is_help=True)
 app.add_typer(tenants, name="tenants")
 app.add_typer(tokens, name="tokens")
 app.add_typer(secrets, name="secrets")
+app.add_typer(users, name="users")
 T = TypeVar("T")
 
 
@@ -188,6 +190,54 @@ def create_token(
 
     plaintext = _with_db(work)
     print(plaintext)
+
+
+@users.command("create")
+def create_user(
+    tenant: Annotated[str, typer.Option(help="Tenant handle.")],
+    email: Annotated[str, typer.Option(help="The email they log in with.")],
+    role: Annotated[list[str] | None, typer.Option(help="A role handle (admin, manager, reporting…); repeat.")] = None,
+    name: Annotated[str | None, typer.Option(help="Their name (default: the email).")] = None,
+) -> None:
+    """Create a user (to bootstrap a tenant's first admin); the password, made here, is the last
+    line printed (shown once: they change it after logging in)."""
+    import secrets as random
+
+    from sqlalchemy import select
+
+    from omneo_server.db import tables as t
+    from omneo_server.domain import access
+    from omneo_server.domain import users as people
+    from omneo_server.domain.context import Ctx
+    from omneo_server.domain.errors import Invalid
+    from omneo_server.settings import load_settings as settings
+
+    password = random.token_urlsafe(18)
+
+    async def work(db: Database) -> None:
+        async with db.write() as session:
+            row = await access.find_tenant(session, tenant)
+            handles = role or []
+            found = (
+                (await session.execute(select(t.Role).where(t.Role.tenant_id == row.id, t.Role.handle.in_(handles))))
+                .scalars()
+                .all()
+            )
+            unknown = sorted(set(handles) - {r.handle for r in found})
+            if unknown:
+                raise Invalid.field("role", f"The tenant {tenant} has no role {', '.join(unknown)}.")
+            body = people.UserIn(
+                name=name or email,
+                email=email,
+                password=password,
+                password_confirmation=password,
+                roles=[{"id": r.id} for r in found],
+            )
+            await people.create(session, Ctx(row.id, settings(), "cli", frozenset({"*"})), body)
+
+    _with_db(work)
+    print(f"Created user {email} in tenant {tenant}; their password:")
+    print(password)
 
 
 @secrets.command("new-key")

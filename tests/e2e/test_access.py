@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 
-from omneo import AsyncOmneo, NotFoundError, Omneo, PermissionDeniedError
+from omneo import AsyncOmneo, NotFoundError, Omneo, PermissionDeniedError, ValidationError
 from omneo_server import app as server_app
 from omneo_server.api.routes import id as id_routes
 from omneo_server.domain import permissions
@@ -100,3 +103,88 @@ def make_other_tenant_roles(tenant: TenantInfo) -> int:
     role_id = next(iter(sdk.roles.list())).id
     assert role_id is not None
     return role_id
+
+
+def test_users_hold_roles_and_their_permissions_follow_them(client: Omneo, tenant: TenantInfo) -> None:
+    by_handle = {role.handle: role for role in client.roles.list()}
+    made = client.users.create(
+        {"name": "Sam", "email": "Sam@Example.com", "password": "correct horse", "password_confirmation": "correct horse",
+         "roles": [{"id": by_handle["reporting"].id}]}
+    )  # fmt: skip
+    assert (made.email, [r["handle"] for r in made.roles]) == ("sam@example.com", ["reporting"])
+    assert {p["name"] for p in made.permissions} == {p.name for p in by_handle["reporting"].permissions}
+    assert "password" not in made.model_dump() and "password_hash" not in made.model_dump()
+    manager = client.users.update(made.id, {"roles": [{"id": by_handle["manager"].id}]})
+    assert {p["name"] for p in manager.permissions} == {p.name for p in by_handle["manager"].permissions}
+    assert [u.email for u in client.users.list(params={"filter[email]": "sam@example.com"})] == ["sam@example.com"]
+    with pytest.raises(ValidationError) as taken:
+        client.users.create({"name": "Other", "email": "sam@example.com", "password": "x" * 8,
+                             "password_confirmation": "x" * 8})  # fmt: skip
+    assert "email" in taken.value.errors
+    client.users.delete(made.id)
+    with pytest.raises(NotFoundError):
+        client.users.get(made.id)
+    again = client.users.create({"name": "Sam", "email": "sam@example.com", "password": "y" * 8,
+                                 "password_confirmation": "y" * 8})  # fmt: skip
+    assert again.id != made.id and again.roles == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password_confirmation": "different"}, "body"),
+        ({"password": "short", "password_confirmation": "short"}, "password"),
+        ({"email": "not an email"}, "email"),
+        ({"roles": [{"id": 999999}]}, "roles"),
+        ({"name": None}, "name"),
+    ],
+)
+def test_a_bad_user_is_refused_and_nothing_is_written(
+    client: Omneo, tenant: TenantInfo, change: dict[str, Any], field: str
+) -> None:
+    body = {
+        "name": "Kim",
+        "email": "kim@example.com",
+        "password": "long enough",
+        "password_confirmation": "long enough",
+    }
+    before = tenant.row_counts()
+    with pytest.raises(ValidationError) as refused:
+        client.users.create({**body, **change})
+    assert field in refused.value.errors
+    assert tenant.row_counts() == before
+
+
+def test_users_and_roles_stay_within_their_tenant(client: Omneo, tenant: TenantInfo) -> None:
+    from tests.conftest import make_tenant
+
+    other = make_tenant(tenant.server)
+    theirs = Omneo(tenant=other.handle, token=other.token, base_url=tenant.server.api_url)
+    their_role = next(iter(theirs.roles.list()))
+    user = theirs.users.create({"name": "Them", "email": "them@example.com", "password": "p" * 10,
+                                "password_confirmation": "p" * 10})  # fmt: skip
+    with pytest.raises(NotFoundError):
+        client.users.get(user.id)
+    assert [u.email for u in client.users.list()] == []
+    with pytest.raises(ValidationError):  # another tenant's role cannot be given
+        client.users.create({"name": "Mine", "email": "mine@example.com", "password": "p" * 10,
+                             "password_confirmation": "p" * 10, "roles": [{"id": their_role.id}]})  # fmt: skip
+    reader = Omneo(tenant=tenant.handle, token=tenant.mint("read-profiles"), base_url=tenant.server.api_url)
+    with pytest.raises(PermissionDeniedError):
+        reader.users.list()
+
+
+def test_the_first_admin_is_made_from_the_command_line(client: Omneo, tenant: TenantInfo) -> None:
+    env = {**os.environ, "OMNEO_DATABASE_URL": tenant.server.db.url}
+    command = [sys.executable, "-m", "omneo_server.cli", "users", "create", "--tenant", tenant.handle,
+               "--email", "Owner@Example.com", "--role", "admin"]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    password = done.stdout.strip().splitlines()[-1]
+    assert len(password) >= 20
+    [owner] = client.users.list(params={"filter[email]": "owner@example.com"})
+    assert [role["handle"] for role in owner.roles] == ["admin"]
+    refused = subprocess.run(
+        [*command[:-1], "pilot"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert refused.returncode != 0 and "no role pilot" in refused.stderr

@@ -168,7 +168,9 @@ class User(_Record):
     email: str | None = None
     throttle: int | None = None
     roles: list[dict[str, Any]] = []
+    #: What the user may do: the union of their roles' permissions (``{id, name, handle}``).
     permissions: list[dict[str, Any]] = []
+    deleted_at: Timestamp = None
 
 
 class APITokenClient(OmneoModel):

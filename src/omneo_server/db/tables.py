@@ -71,6 +71,36 @@ class Role(TenantScoped, Base):
     scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
+class User(TenantScoped, Base):
+    """A person who logs in to the admin API (and the admin console): ``domain/users.py``."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        Index(
+            "uq_users_email_live",
+            "tenant_id",
+            "email",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255))
+    #: argon2id, never answered.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    throttle: Mapped[int | None] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    roles: Mapped[list[Role]] = relationship(secondary="user_roles", order_by="Role.id", lazy="selectin")
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class ApiToken(TenantScoped, Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -1,4 +1,4 @@
-"""Organisations and access: the permission catalogue and the roles (users and OAuth arrive on them)."""
+"""Organisations and access: the permission catalogue, roles and users (OAuth arrives on them)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.responses import Response
 from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires
 from omneo_server.api.resources import list_query
-from omneo_server.domain import permissions, roles
+from omneo_server.domain import permissions, roles, users
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
 from omneo_server.domain.query import Page
@@ -48,3 +48,41 @@ async def get_role(key: str, request: Request, ctx: Ctx = Depends(READ_ROLES)) -
         if row is None:
             raise NotFound("Role")
         return render.data(roles.render(row, await roles.catalogue(session)))
+
+
+@router.get("/users", tags=["users"])
+async def list_users(request: Request, ctx: Ctx = Depends(requires("read-users"))) -> Response:
+    async with database(request).read() as session:
+        result = await users.listed(session, ctx, list_query(request, ctx))
+        catalogue = await roles.catalogue(session)
+    return render.page(request, result, [users.render(row, catalogue) for row in result.rows])
+
+
+@router.post("/users", tags=["users"], status_code=201)
+async def create_user(body: users.UserIn, request: Request, ctx: Ctx = Depends(requires("create-users"))) -> Response:
+    async with database(request).write() as session:
+        row = await users.create(session, ctx, body)
+        return render.data(users.render(row, await roles.catalogue(session)), status_code=201)
+
+
+@router.get("/users/{key}", tags=["users"])
+async def get_user(key: str, request: Request, ctx: Ctx = Depends(requires("read-users"))) -> Response:
+    async with database(request).read() as session:
+        row = await users.get(session, ctx, key)
+        return render.data(users.render(row, await roles.catalogue(session)))
+
+
+@router.put("/users/{key}", tags=["users"])
+async def update_user(
+    key: str, body: users.UserUpdate, request: Request, ctx: Ctx = Depends(requires("update-users"))
+) -> Response:
+    async with database(request).write() as session:
+        row = await users.update(session, ctx, await users.get(session, ctx, key), body)
+        return render.data(users.render(row, await roles.catalogue(session)))
+
+
+@router.delete("/users/{key}", tags=["users"], status_code=204)
+async def delete_user(key: str, request: Request, ctx: Ctx = Depends(requires("delete-users"))) -> Response:
+    async with database(request).write() as session:
+        await users.delete(session, ctx, await users.get(session, ctx, key))
+    return render.no_content()
