@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(id_api.router)
+    app.include_router(access.logins)
     # First of all routes: matches /api/v3 requests within their first segment's group only.
     app.router.routes.insert(0, IndexedRoutes(API_PREFIX, API_ROUTERS))
     permissions.read_routes(route for router in (*API_ROUTERS, id_api.router) for route in router.routes)

@@ -30,10 +30,12 @@ tenants = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 tokens = typer.Typer(help="Manage admin API tokens.", no_args_is_help=True)
 secrets = typer.Typer(help="Manage the keys that encrypt signing secrets at rest.", no_args_is_help=True)
 users = typer.Typer(help="Manage the people who log in.", no_args_is_help=True)
+clients = typer.Typer(help="Manage the OAuth clients users log in through.", no_args_is_help=True)
 app.add_typer(tenants, name="tenants")
 app.add_typer(tokens, name="tokens")
 app.add_typer(secrets, name="secrets")
 app.add_typer(users, name="users")
+app.add_typer(clients, name="oauth-clients")
 T = TypeVar("T")
 
 
@@ -238,6 +240,28 @@ def create_user(
     _with_db(work)
     print(f"Created user {email} in tenant {tenant}; their password:")
     print(password)
+
+
+@clients.command("create")
+def create_oauth_client(
+    tenant: Annotated[str, typer.Option(help="Tenant handle.")],
+    name: Annotated[str, typer.Option(help="A name for the application.")],
+) -> None:
+    """Make a client for the password grant (``POST /oauth/token``); its id, then its secret (the
+    last line, shown once), are printed."""
+    from omneo_server.domain import access, oauth
+
+    async def work(db: Database) -> tuple[int, str]:
+        async with db.write() as session:
+            row = await access.find_tenant(session, tenant)
+            client, secret = await oauth.create_client(session, row.id, name)
+            return client.id, secret
+
+    client_id, secret = _with_db(work)
+    print(f"Created OAuth client {name} in tenant {tenant}; client id:")
+    print(client_id)
+    print("client secret:")
+    print(secret)
 
 
 @secrets.command("new-key")

@@ -189,6 +189,8 @@ class APITokenClient(OmneoModel):
 class APIToken(OmneoModel):
     id: str | None = None
     user_id: int | None = None
+    #: ``api`` (a machine's), ``personal`` (a user's own) or ``oauth`` (a login).
+    type: str | None = None
     client_id: int | str | None = None
     name: str | None = None
     scopes: list[str] = []

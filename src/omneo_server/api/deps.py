@@ -100,7 +100,9 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
             credential = await authenticated(request)
             if scope is not None and not scope_allows(credential.scopes, scope):
                 raise Forbidden(f"This token lacks the {scope} scope.")
-            ctx = Ctx(credential.tenant_id, settings(request), credential.token_id, credential.scopes)
+            ctx = Ctx(
+                credential.tenant_id, settings(request), credential.token_id, credential.scopes, credential.user_id
+            )
         request.state.ctx = ctx  # what ``?include=`` reads with, after the route answers
         return ctx
 

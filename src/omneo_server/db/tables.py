@@ -109,6 +109,38 @@ class ApiToken(TenantScoped, Base):
     scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: ``api`` (a machine's), ``personal`` (a user's own) or ``oauth`` (a login).
+    type: Mapped[str] = mapped_column(String(20), default="api", server_default="api")
+    #: The user a personal or login token acts for: it never holds more than the user may do now.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_clients.id", ondelete="CASCADE"))
+
+
+class OAuthClient(TenantScoped, Base):
+    """An application allowed to log users in with the OAuth password grant (``domain/oauth.py``)."""
+
+    __tablename__ = "oauth_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    #: SHA-256 of the secret (the secret is shown once, when the client is made).
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RefreshToken(TenantScoped, Base):
+    """Trades for a new login once: used again, it ends the whole family of logins it came from."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first login of the chain (every refresh of a login shares it).
+    family: Mapped[str] = mapped_column(String(36), index=True)
+    access_token_id: Mapped[str] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id", ondelete="CASCADE"))
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class OutboxEvent(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
-from omneo_server.db.tables import ApiToken, Tenant
+from omneo_server.db.tables import ApiToken, Tenant, User
 from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from omneo_server.domain.inputs import Body, Handle, Name, Timestamp
 
@@ -62,6 +62,16 @@ class Credential:
     tenant_id: int
     token_id: str
     scopes: frozenset[str]
+    #: The user a personal or login token acts for.
+    user_id: int | None = None
+
+
+def effective_scopes(asked: list[str], held: list[str]) -> list[str]:
+    """What a token acting for a user may do: the scopes it was given (``asked``), cut down to what
+    the user's roles allow (``held``), never more."""
+    if "*" in asked:
+        return list(held)
+    return [scope for scope in asked if scope_allows(held, scope)]
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,10 @@ class CredentialCache:
             self._entries.clear()
         self._entries[digest] = _Cached(credential, expires_at, time.monotonic())
 
+    def clear(self) -> None:
+        """Forget every token: what the passing of ``ttl`` does (tests use it to skip the wait)."""
+        self._entries.clear()
+
     def forget(self, token_id: str) -> None:
         for digest in [d for d, e in self._entries.items() if e.credential.token_id == token_id]:
             del self._entries[digest]
@@ -110,7 +124,15 @@ async def authenticate(session: AsyncSession, token: str) -> Credential:
     row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
     if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= clock.now()):
         raise Unauthenticated()
-    credential = Credential(row.tenant_id, row.id, frozenset(row.scopes))
+    scopes = list(row.scopes)
+    if row.user_id is not None:  # acts for a user: never more than their roles allow now
+        from omneo_server.domain import users
+
+        user = await session.get(User, row.user_id)
+        if user is None or user.deleted_at is not None:
+            raise Unauthenticated()
+        scopes = effective_scopes(scopes, users.scopes(user))
+    credential = Credential(row.tenant_id, row.id, frozenset(scopes), row.user_id)
     credentials.put(digest, credential, row.expires_at)
     return credential
 
@@ -147,9 +169,18 @@ class TokenIn(Body):
 
 
 async def create_token(
-    session: AsyncSession, tenant_id: int, name: str, scopes: list[str], expires_at: datetime | None = None
+    session: AsyncSession,
+    tenant_id: int,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+    *,
+    token_type: str = "api",
+    user_id: int | None = None,
+    client_id: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Mint a token; the plaintext is returned once and only its hash is stored."""
+    """Mint a token (``api``; a user's ``personal`` one; an ``oauth`` login); the plaintext is
+    returned once and only its hash is stored."""
     if not scopes:
         raise Invalid.field("scopes", "At least one scope is required.")
     for scope in scopes:
@@ -164,6 +195,9 @@ async def create_token(
         token_hash=hash_token(plaintext),
         scopes=list(dict.fromkeys(scopes)),
         expires_at=expires_at,
+        type=token_type,
+        user_id=user_id,
+        client_id=client_id,
     )
     session.add(row)
     await session.flush()
@@ -190,20 +224,15 @@ async def create_delegate_token(
     return plaintext
 
 
-#: What ``GET /auth/access-tokens?type=`` tells apart: every token here is an API token (user
-#: logins arrive with the access issue).
-TOKEN_TYPE = "api"
-
-
 def render_token(row: ApiToken) -> dict[str, Any]:
-    """The APIToken the SDK types describe; the user and client it would belong to in Passport do
-    not exist here (``null``)."""
+    """The APIToken the SDK types describe (``type``: ``api``, ``personal`` or ``oauth``); the
+    embedded client and user records are not answered (``null``), their ids are."""
     return {
         "id": row.id,
-        "user_id": None,
-        "client_id": None,
+        "user_id": row.user_id,
+        "client_id": row.client_id,
         "name": row.name,
-        "type": TOKEN_TYPE,
+        "type": row.type,
         "scopes": row.scopes,
         "revoked": row.revoked,
         "expires_at": row.expires_at,

@@ -14,3 +14,5 @@ class Ctx:
     #: The API token id (or ``cli``), recorded on events.
     actor: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: The user a personal or login token acts for.
+    user_id: int | None = None

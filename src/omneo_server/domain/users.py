@@ -14,12 +14,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, model_validator
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain import events, permissions, roles
-from omneo_server.domain.access import scope_allows
+from omneo_server.domain.access import credentials, scope_allows
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.inputs import Body, Name
@@ -154,8 +155,14 @@ async def update(session: AsyncSession, ctx: Ctx, user: t.User, body: UserUpdate
 
 
 async def delete(session: AsyncSession, ctx: Ctx, user: t.User) -> None:
+    """Delete a user; every token acting for them (personal tokens, logins) is revoked with them."""
     user.deleted_at = clock.now()
     await session.flush()
+    revoked = await session.execute(
+        sql_update(t.ApiToken).where(t.ApiToken.user_id == user.id).values(revoked=True).returning(t.ApiToken.id)
+    )
+    for token_id in revoked.scalars():
+        credentials.forget(token_id)
     await events.record(session, ctx, "user.deleted", user.id, {"id": user.id, "email": user.email})
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl
+
 from fastapi import Depends, Request
 from starlette.responses import Response
 
 from omneo_server.api import render, routing
-from omneo_server.api.deps import database, requires
+from omneo_server.api.deps import database, requires, throttle
 from omneo_server.api.resources import list_query
-from omneo_server.domain import permissions, roles, users
+from omneo_server.api.throttle import client_address
+from omneo_server.domain import oauth, permissions, roles, users
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
 from omneo_server.domain.query import Page
@@ -65,6 +69,16 @@ async def create_user(body: users.UserIn, request: Request, ctx: Ctx = Depends(r
         return render.data(users.render(row, await roles.catalogue(session)), status_code=201)
 
 
+@router.get("/users/me", tags=["users"])
+async def me(request: Request, ctx: Ctx = Depends(requires(None))) -> Response:
+    """The user a personal token or a login acts for (a machine's API token acts for no one: 404)."""
+    if ctx.user_id is None:
+        raise NotFound("User")
+    async with database(request).read() as session:
+        row = await users.get(session, ctx, str(ctx.user_id))
+        return render.data(users.render(row, await roles.catalogue(session)))
+
+
 @router.get("/users/{key}", tags=["users"])
 async def get_user(key: str, request: Request, ctx: Ctx = Depends(requires("read-users"))) -> Response:
     async with database(request).read() as session:
@@ -86,3 +100,42 @@ async def delete_user(key: str, request: Request, ctx: Ctx = Depends(requires("d
     async with database(request).write() as session:
         await users.delete(session, ctx, await users.get(session, ctx, key))
     return render.no_content()
+
+
+# --- logins ------------------------------------------------------------------------------------------
+
+#: Mounted at the root (``/oauth/token``, where Laravel Passport answers), not under ``/api/v3``.
+logins = routing.router(tags=["oauth"])
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The token request: form-encoded (as OAuth clients send it) or JSON."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise oauth.OAuthError(400, "invalid_request", "The token request must be a form or a JSON object.")
+    return body
+
+
+@logins.post("/oauth/token")
+async def token(request: Request) -> Response:
+    """The password grant and refresh tokens (``domain/oauth.py``); failures count against the
+    caller's address, refused (429) once it has failed too often."""
+    limits, address = throttle(request), client_address(request.scope)
+    await limits.check_auth(address)
+    db = database(request)
+    try:
+        form = await _form(request)
+        try:
+            async with db.write() as session:
+                grant = await oauth.grant(session, form)
+        except oauth.RefreshReused as reused:
+            async with db.write() as session:
+                await oauth.end_family(session, reused.family)
+            raise oauth.invalid_refresh() from None
+    except oauth.OAuthError as refused:
+        if refused.status == 401:
+            await limits.auth_failed(address)
+        return render.JSON(refused.render(), status_code=refused.status)
+    return render.JSON(grant.render(), headers={"Cache-Control": "no-store"})

@@ -22,8 +22,12 @@ async def create_api_token(
 ) -> Response:
     access.check_grantable(ctx.scopes, body.scopes)
     await throttle(request).minting(str(ctx.actor))
+    # Made with a user's login, it is their personal token: never more than they may do.
+    kind = "api" if ctx.user_id is None else "personal"
     async with database(request).write() as session:
-        row, plaintext = await access.create_token(session, ctx.tenant_id, body.name, body.scopes, body.expires_at)
+        row, plaintext = await access.create_token(
+            session, ctx.tenant_id, body.name, body.scopes, body.expires_at, token_type=kind, user_id=ctx.user_id
+        )
         return render.JSON({"accessToken": plaintext, "token": access.render_token(row)}, status_code=201)
 
 
@@ -33,8 +37,10 @@ async def list_api_tokens(request: Request, ctx: Ctx = Depends(requires("read-ap
     ``type`` keeps the tokens of that type only."""
     wanted = request.query_params.get("type")
     stmt = select(ApiToken).where(ApiToken.tenant_id == ctx.tenant_id).order_by(ApiToken.created_at, ApiToken.id)
+    if wanted is not None:
+        stmt = stmt.where(ApiToken.type == wanted)
     async with database(request).read() as session:
-        rows = (await session.execute(stmt)).scalars().all() if wanted in (None, access.TOKEN_TYPE) else []
+        rows = (await session.execute(stmt)).scalars().all()
     return render.JSON([access.render_token(r) for r in rows])
 
 
