@@ -185,3 +185,90 @@ def test_a_login_ends_after_its_hour_and_its_refresh_token_after_thirty_days(
     assert fresh.status_code == 200
     time_machine.travel(timedelta(days=31))
     assert _token(tenant, {**refresh, "refresh_token": fresh.json()["refresh_token"]}).status_code == 401
+
+
+# --- attacks (each reproduced as found in review) ----------------------------------------------------
+
+
+def test_user_management_scopes_are_no_way_to_more_power(client: Omneo, tenant: TenantInfo) -> None:
+    admin_role = next(r.id for r in client.roles.list() if r.handle == "admin")
+    admin_id = _user(client, "boss@example.com", "admin")
+    creator = _sdk(tenant, tenant.mint("create-users", "read-roles"))
+    with pytest.raises(PermissionDeniedError):  # giving a role that holds more than the caller
+        creator.users.create({"name": "Me", "email": "me@example.com", "password": PASSWORD,
+                              "password_confirmation": PASSWORD, "roles": [{"id": admin_role}]})  # fmt: skip
+    updater = _sdk(tenant, tenant.mint("update-users"))
+    for change in ({"password": "taken over!", "password_confirmation": "taken over!"}, {"email": "mine@example.com"},
+                   {"roles": []}):  # fmt: skip
+        with pytest.raises(PermissionDeniedError):  # taking over a user who holds more
+            updater.users.update(admin_id, change)
+    with pytest.raises(PermissionDeniedError):
+        _sdk(tenant, tenant.mint("delete-users")).users.delete(admin_id)
+    assert client.users.get(admin_id).email == "boss@example.com"
+
+
+def test_a_machine_role_never_reaches_a_persons_session(client: Omneo, tenant: TenantInfo) -> None:
+    roles = {r.handle: r.id for r in client.roles.list()}
+    user = client.users.create({"name": "Both", "email": "both@example.com", "password": PASSWORD,
+                                "password_confirmation": PASSWORD,
+                                "roles": [{"id": roles["reporting"]}, {"id": roles["machine"]}]})  # fmt: skip
+    client_id, secret = _client(tenant)
+    form = {"grant_type": "password", "client_id": client_id, "client_secret": secret,
+            "username": "both@example.com", "password": PASSWORD}  # fmt: skip
+    grant = _token(tenant, form).json()
+    both = _sdk(tenant, grant["access_token"])
+    assert both.profiles.list().data == []  # Reporting's reads…
+    with pytest.raises(PermissionDeniedError):  # …never Machine's *
+        both.profiles.create({"email": "x@example.com"})
+    # Left with Machine alone, their session and refresh token end.
+    client.users.update(user.id, {"roles": [{"id": roles["machine"]}]})
+    access.credentials.clear()
+    with pytest.raises(AuthenticationError):
+        both.profiles.list()
+    refresh = {"grant_type": "refresh_token", "refresh_token": grant["refresh_token"],
+               "client_id": client_id, "client_secret": secret}  # fmt: skip
+    assert _token(tenant, refresh).status_code == 401
+
+
+def test_a_new_password_ends_every_session(client: Omneo, tenant: TenantInfo, login: dict[str, Any]) -> None:
+    grant = _token(tenant, login["form"]).json()
+    client.users.update(login["user_id"], {"password": "a new secret", "password_confirmation": "a new secret"})
+    with pytest.raises(AuthenticationError):
+        _sdk(tenant, grant["access_token"]).profiles.list()
+    refresh = {"grant_type": "refresh_token", "refresh_token": grant["refresh_token"],
+               "client_id": login["client_id"], "client_secret": login["secret"]}  # fmt: skip
+    assert _token(tenant, refresh).status_code == 401
+    assert _token(tenant, {**login["form"], "password": "a new secret"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"client_id": 1e300},  # a number no integer conversion should be asked to make
+        {"client_id": {"id": 1}},
+        {"username": ["a"]},
+        {"username": "a\x00b"},
+        {"password": 12345678},
+        {"grant_type": None, "scope": {"x": 1}},
+    ],
+)
+def test_a_malformed_token_request_is_a_400_at_once(
+    tenant: TenantInfo, login: dict[str, Any], change: dict[str, Any]
+) -> None:
+    answer = _token(tenant, {**login["form"], **change}, as_json=True)
+    assert answer.status_code in (400, 401) and answer.json()["error"], answer.text
+
+
+def test_ids_that_only_look_like_numbers_are_not_found(client: Omneo, tenant: TenantInfo) -> None:
+    for path in ("/users/%C2%B2", "/roles/%C2%B2", "/permissions/%C2%B2"):
+        answer = httpx.get(f"{tenant.server.api_url}{path}", headers={"Authorization": f"Bearer {tenant.token}"})
+        assert answer.status_code == 404, (path, answer.text)
+
+
+def test_a_login_of_a_long_email_is_made(client: Omneo, tenant: TenantInfo) -> None:
+    email = "a" * 240 + "@example.com"
+    _user(client, email, "reporting")
+    client_id, secret = _client(tenant)
+    form = {"grant_type": "password", "client_id": client_id, "client_secret": secret,
+            "username": email, "password": PASSWORD}  # fmt: skip
+    assert _token(tenant, form).status_code == 200

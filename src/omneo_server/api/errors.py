@@ -226,7 +226,7 @@ class RequestGuard:
             await error(400, "Requests may not contain NUL characters.")(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > self.limit):
             await error(413, _STATUS_MESSAGES[413])(scope, receive, send)
             return
         seen = 0

@@ -129,9 +129,10 @@ async def authenticate(session: AsyncSession, token: str) -> Credential:
         from omneo_server.domain import users
 
         user = await session.get(User, row.user_id)
-        if user is None or user.deleted_at is not None:
+        held = [] if user is None or user.deleted_at is not None else users.scopes(user, logging_in=True)
+        if not held:  # deleted, or left with no role a person may log in with
             raise Unauthenticated()
-        scopes = effective_scopes(scopes, users.scopes(user))
+        scopes = effective_scopes(scopes, held)
     credential = Credential(row.tenant_id, row.id, frozenset(scopes), row.user_id)
     credentials.put(digest, credential, row.expires_at)
     return credential

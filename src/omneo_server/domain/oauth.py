@@ -91,33 +91,44 @@ async def create_client(session: AsyncSession, tenant_id: int, name: str) -> tup
     return client, secret
 
 
-async def _client(session: AsyncSession, client_id: Any, secret: Any) -> t.OAuthClient:
-    try:
-        key = int(client_id)
-    except (TypeError, ValueError):
-        raise OAuthError(401, "invalid_client", "Client authentication failed.") from None
+def text(form: dict[str, Any], name: str) -> str:
+    """A field of the token request as text ("" when absent). Anything but short text (a number, an
+    object, a NUL character) is a 400 before anything is looked up or converted."""
+    value = form.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool) and name == "client_id" and 0 < value < 2**31:
+        return str(value)  # a JSON client sends its numeric id as a number
+    if not isinstance(value, str) or len(value) > 4096 or "\x00" in value:
+        raise OAuthError(400, "invalid_request", f"The {name} must be text.")
+    return value
+
+
+async def _client(session: AsyncSession, form: dict[str, Any]) -> t.OAuthClient:
+    client_id, secret = text(form, "client_id"), text(form, "client_secret")
+    key = int(client_id) if client_id.isascii() and client_id.isdigit() and len(client_id) <= 10 else 0
     client = await session.get(t.OAuthClient, key) if 0 < key < 2**31 else None
-    given = access.hash_token(str(secret or ""))
+    given = access.hash_token(secret)
     if client is None or client.revoked or not hmac.compare_digest(client.secret_hash, given):
         raise OAuthError(401, "invalid_client", "Client authentication failed.")
     return client
 
 
-def _scopes(requested: Any) -> list[str]:
-    names = str(requested or "*").replace(",", " ").split()
+def _scopes(requested: str) -> list[str]:
+    names = (requested or "*").replace(",", " ").split()
     return list(dict.fromkeys(names)) or ["*"]
 
 
 async def _issue(
     session: AsyncSession, client: t.OAuthClient, user: t.User, scopes: list[str], family: str | None = None
 ) -> Grant:
-    allowed = access.effective_scopes(scopes, users.scopes(user))
+    allowed = access.effective_scopes(scopes, users.scopes(user, logging_in=True))
     if not allowed:
         raise OAuthError(400, "invalid_scope", "The user holds none of the scopes asked for.")
     row, access_token = await access.create_token(
         session,
         client.tenant_id,
-        f"login:{user.email}",
+        f"login:{user.id}",
         scopes,
         clock.now() + ACCESS_LIFETIME,
         token_type="oauth",
@@ -143,21 +154,20 @@ async def _issue(
 
 
 async def password_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
-    client = await _client(session, form.get("client_id"), form.get("client_secret"))
-    email = str(form.get("username") or "").strip().lower()
+    client = await _client(session, form)
+    email, password, scope = text(form, "username").strip().lower(), text(form, "password"), text(form, "scope")
     stmt = select(t.User).where(
         t.User.tenant_id == client.tenant_id, t.User.email == email, t.User.deleted_at.is_(None)
     )
     user = (await session.execute(stmt)).scalar_one_or_none()
-    password = str(form.get("password") or "")
     if user is None:
         _burn(password)
         raise invalid_credentials()
     if not users.password_matches(user, password):
         raise invalid_credentials()
-    if not any(role.can_login for role in user.roles):
+    if not users.scopes(user, logging_in=True):
         raise OAuthError(401, "invalid_grant", "This user may not log in (a Machine role is for API tokens).")
-    return await _issue(session, client, user, _scopes(form.get("scope")))
+    return await _issue(session, client, user, _scopes(scope))
 
 
 def _burn(password: str) -> None:
@@ -167,8 +177,8 @@ def _burn(password: str) -> None:
 
 
 async def refresh_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
-    client = await _client(session, form.get("client_id"), form.get("client_secret"))
-    digest = access.hash_token(str(form.get("refresh_token") or ""))
+    client = await _client(session, form)
+    digest = access.hash_token(text(form, "refresh_token"))
     stmt = select(t.RefreshToken).where(t.RefreshToken.token_hash == digest).with_for_update()
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None or found.client_id != client.id:
@@ -177,6 +187,8 @@ async def refresh_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
         raise RefreshReused(found.family)
     user = await session.get(t.User, found.user_id)
     if found.expires_at <= clock.now() or user is None or user.deleted_at is not None:
+        raise invalid_refresh()
+    if not users.scopes(user, logging_in=True):  # their roles no longer let them log in
         raise invalid_refresh()
     found.revoked = True
     await session.execute(update(t.ApiToken).where(t.ApiToken.id == found.access_token_id).values(revoked=True))
@@ -195,7 +207,7 @@ async def end_family(session: AsyncSession, family: str) -> None:
 
 
 async def grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
-    kind = form.get("grant_type")
+    kind = text(form, "grant_type")
     if kind == "password":
         return await password_grant(session, form)
     if kind == "refresh_token":

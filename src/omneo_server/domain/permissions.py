@@ -245,7 +245,7 @@ async def listed(db: Database, query: ListQuery) -> Page:
 
 
 async def get(db: Database, key: str) -> t.Permission | None:
-    if not key.isdigit() or int(key) >= 2**31:
+    if not (key.isascii() and key.isdigit()) or int(key) >= 2**31:
         return None
     async with db.read() as session:
         return await session.get(t.Permission, int(key))

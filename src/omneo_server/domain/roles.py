@@ -148,7 +148,7 @@ async def listed(session: AsyncSession, tenant_id: int) -> list[t.Role]:
 
 
 async def get(session: AsyncSession, tenant_id: int, key: str) -> t.Role | None:
-    if not key.isdigit() or int(key) >= 2**31:
+    if not (key.isascii() and key.isdigit()) or int(key) >= 2**31:
         return None
     stmt = select(t.Role).where(t.Role.tenant_id == tenant_id, t.Role.id == int(key))
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain import events, permissions, roles
-from omneo_server.domain.access import credentials, scope_allows
+from omneo_server.domain.access import credentials, scope_allows, ungrantable
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.errors import Invalid, NotFound
+from omneo_server.domain.errors import Forbidden, Invalid, NotFound
 from omneo_server.domain.inputs import Body, Name
 from omneo_server.domain.profiles.commands import normalise_email
 from omneo_server.domain.query import Field as Filter
@@ -73,12 +73,24 @@ def password_matches(user: t.User, password: str) -> bool:
         return False
 
 
-def scopes(user: t.User) -> list[str]:
-    """What the user may do: the union of their roles' scopes."""
+def scopes(user: t.User, logging_in: bool = False) -> list[str]:
+    """What the user's roles hold: all of them, or (``logging_in``) only those a person may log in
+    with, which is all a login or personal token acting for them ever gets (a Machine role's ``*``
+    never reaches a person's session)."""
     held: list[str] = []
     for role in user.roles:
-        held += roles.scopes(role)
+        if role.can_login or not logging_in:
+            held += roles.scopes(role)
     return list(dict.fromkeys(held))
+
+
+def check_may_confer(ctx: Ctx, conferred: list[str], what: str) -> None:
+    """A caller may give (or take over) only what it holds itself: roles whose scopes it holds, a
+    user who holds no more than it does. Otherwise ``create-users`` would be a way to ``*``."""
+    refused = ungrantable(ctx.scopes, conferred)
+    if refused:
+        message = f"{what} holds more than this token may grant ({', '.join(refused[:5])}…)."
+        raise Forbidden(message, {"roles": [message]})
 
 
 def render(user: t.User, catalogue: dict[str, t.Permission]) -> dict[str, Any]:
@@ -118,16 +130,22 @@ async def _email_free(session: AsyncSession, ctx: Ctx, email: str, own_id: int |
         raise Invalid.field("email", "The email has already been taken.")
 
 
+def _conferred(given: list[t.Role]) -> list[str]:
+    return [scope for role in given for scope in roles.scopes(role)]
+
+
 async def create(session: AsyncSession, ctx: Ctx, body: UserIn) -> t.User:
     email = normalise_email(body.email)
     await _email_free(session, ctx, email)
+    given = await _roles(session, ctx, body.roles or [])
+    check_may_confer(ctx, _conferred(given), "A role given")
     user = t.User(
         tenant_id=ctx.tenant_id,
         name=body.name,
         email=email,
         password_hash=hash_password(body.password),
         throttle=body.throttle,
-        roles=await _roles(session, ctx, body.roles or []),
+        roles=given,
     )
     session.add(user)
     await session.flush()
@@ -136,9 +154,16 @@ async def create(session: AsyncSession, ctx: Ctx, body: UserIn) -> t.User:
 
 
 async def update(session: AsyncSession, ctx: Ctx, user: t.User, body: UserUpdate) -> t.User:
+    """Change a user. Their password, email or roles only by a caller holding all they hold (and
+    all the roles given); a new password or email ends every session and token acting for them."""
     sent = body.model_dump(exclude_unset=True)
+    credentials_change = body.password is not None or sent.get("email") is not None
+    if credentials_change or body.roles is not None:
+        check_may_confer(ctx, scopes(user), "This user")
     if sent.get("email") is not None:
-        user.email = normalise_email(sent["email"])
+        email = normalise_email(sent["email"])
+        credentials_change = email != user.email
+        user.email = email
         await _email_free(session, ctx, user.email, user.id)
     if sent.get("name") is not None:
         user.name = sent["name"]
@@ -146,28 +171,40 @@ async def update(session: AsyncSession, ctx: Ctx, user: t.User, body: UserUpdate
         user.throttle = sent["throttle"]
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        credentials_change = True
     if body.roles is not None:
-        user.roles = await _roles(session, ctx, body.roles)
+        given = await _roles(session, ctx, body.roles)
+        check_may_confer(ctx, _conferred(given), "A role given")
+        user.roles = given
+    if credentials_change:
+        await end_sessions(session, user)
     user.updated_at = clock.now()
     await session.flush()
     await events.record(session, ctx, "user.updated", user.id, {"id": user.id, "email": user.email})
     return user
 
 
-async def delete(session: AsyncSession, ctx: Ctx, user: t.User) -> None:
-    """Delete a user; every token acting for them (personal tokens, logins) is revoked with them."""
-    user.deleted_at = clock.now()
-    await session.flush()
+async def end_sessions(session: AsyncSession, user: t.User) -> None:
+    """Revoke every token acting for ``user`` (logins, personal tokens) and their refresh tokens."""
     revoked = await session.execute(
         sql_update(t.ApiToken).where(t.ApiToken.user_id == user.id).values(revoked=True).returning(t.ApiToken.id)
     )
     for token_id in revoked.scalars():
         credentials.forget(token_id)
+    await session.execute(sql_update(t.RefreshToken).where(t.RefreshToken.user_id == user.id).values(revoked=True))
+
+
+async def delete(session: AsyncSession, ctx: Ctx, user: t.User) -> None:
+    """Delete a user (only by a caller holding all they hold); every token acting for them ends."""
+    check_may_confer(ctx, scopes(user), "This user")
+    user.deleted_at = clock.now()
+    await session.flush()
+    await end_sessions(session, user)
     await events.record(session, ctx, "user.deleted", user.id, {"id": user.id, "email": user.email})
 
 
 async def get(session: AsyncSession, ctx: Ctx, key: str) -> t.User:
-    if not key.isdigit() or int(key) >= 2**31:
+    if not (key.isascii() and key.isdigit()) or int(key) >= 2**31:
         raise NotFound("User")
     stmt = select(t.User).where(t.User.tenant_id == ctx.tenant_id, t.User.id == int(key), t.User.deleted_at.is_(None))
     user = (await session.execute(stmt)).scalar_one_or_none()

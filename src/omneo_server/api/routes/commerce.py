@@ -308,7 +308,7 @@ async def _claim(request: Request, ctx: Ctx, profile_id: str, claim_id: str, ses
 
 
 def _int(value: str, label: str) -> int:
-    if not value.isdigit() or int(value) >= 2**31:
+    if not (value.isascii() and value.isdigit()) or int(value) >= 2**31:
         raise NotFound(label)
     return int(value)
 

@@ -73,7 +73,7 @@ async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | Non
     if key is None:
         return None
     text = str(key)
-    by_id = int(text) if text.isdigit() and int(text) < 2**31 else -1
+    by_id = int(text) if text.isascii() and text.isdigit() and int(text) < 2**31 else -1
     rows = await _LOCATIONS.rows(session, tenant=ctx.tenant_id, id=by_id, text=text)
     if rows:
         names = _LOCATIONS.columns()

@@ -275,7 +275,11 @@ async def _achievement(run: Run, args: dict[str, Any]) -> bool:
     key = _text(args, "definition")
     table = t.AchievementDefinition
     stmt = select(table.id).where(table.tenant_id == run.ctx.tenant_id)
-    stmt = stmt.where(table.id == int(key)) if key.isdigit() and len(key) < 10 else stmt.where(table.handle == key)
+    stmt = (
+        stmt.where(table.id == int(key))
+        if key.isascii() and key.isdigit() and len(key) < 10
+        else stmt.where(table.handle == key)
+    )
     definition_id = (await run.session.execute(stmt)).scalar_one_or_none()
     if definition_id is None:
         raise ActionFailed(f"There is no achievement definition {key}.")

@@ -114,7 +114,7 @@ def _hour(run_at: str | None) -> int:
     if run_at is None or run_at == "":
         return 0
     text = run_at.strip().split(":", 1)[0]
-    if not text.isdigit() or not 0 <= int(text) <= 23:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 23:
         raise Invalid.field("run_at", "The run at must be an hour from 0 to 23.")
     return int(text)
 

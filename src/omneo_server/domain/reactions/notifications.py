@@ -39,7 +39,11 @@ def _moment(event_type: str) -> tuple[str, str] | None:
 
 
 async def _target(session: AsyncSession, ctx: Ctx, kind: str, instance_id: Any, moment: str) -> t.Target | None:
-    instance = await session.get(KINDS[kind], int(instance_id)) if str(instance_id).isdigit() else None
+    instance = (
+        await session.get(KINDS[kind], int(instance_id))
+        if str(instance_id).isascii() and str(instance_id).isdigit()
+        else None
+    )
     if instance is None or instance.tenant_id != ctx.tenant_id:
         return None
     target_id = getattr(instance.definition, MOMENTS[moment], None)

@@ -119,7 +119,7 @@ def _moment(value: Any, zone: str | None) -> datetime:
         moment = datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
     elif isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit():
+        if text.isascii() and text.lstrip("-").isdigit():
             moment = datetime.fromtimestamp(int(text), UTC).replace(tzinfo=None)
         else:
             try:

@@ -140,7 +140,7 @@ async def list_actions(session: AsyncSession, ctx: Ctx, owner: Any, query: ListQ
 
 
 async def get_action(session: AsyncSession, ctx: Ctx, owner: Any, key: str) -> t.Action:
-    if not key.isdigit() or len(key) > 9:
+    if not (key.isascii() and key.isdigit()) or len(key) > 9:
         raise NotFound("Action")
     row = (await session.execute(_actions_of(ctx, owner).where(t.Action.id == int(key)))).scalar_one_or_none()
     if row is None:

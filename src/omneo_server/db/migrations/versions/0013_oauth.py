@@ -45,7 +45,12 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), primary_key=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False, unique=True),
         sa.Column("family", sa.String(length=36), nullable=False),
-        sa.Column("access_token_id", sa.String(length=36), sa.ForeignKey("api_tokens.id", ondelete="CASCADE")),
+        sa.Column(
+            "access_token_id",
+            sa.String(length=36),
+            sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("client_id", sa.Integer(), sa.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False),
         sa.Column("scopes", sa.JSON(), nullable=False),
