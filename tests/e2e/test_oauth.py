@@ -272,3 +272,40 @@ def test_a_login_of_a_long_email_is_made(client: Omneo, tenant: TenantInfo) -> N
     form = {"grant_type": "password", "client_id": client_id, "client_secret": secret,
             "username": email, "password": PASSWORD}  # fmt: skip
     assert _token(tenant, form).status_code == 200
+
+
+def test_a_revoked_client_ends_its_logins_and_verify_says_what_a_login_may_do(
+    tenant: TenantInfo, login: dict[str, Any]
+) -> None:
+    grant = _token(tenant, login["form"]).json()
+    verified = httpx.get(
+        f"{tenant.server.api_url}/auth/verify", headers={"Authorization": f"Bearer {grant['access_token']}"}
+    ).json()["data"]
+    assert verified["token"]["scopes"] == ["*"] and "*" not in verified["scopes"]
+    assert all(scope.startswith(("read-", "view-")) for scope in verified["scopes"])  # Reporting's
+
+    async def revoke() -> None:
+        async with tenant.server.db.write() as session:
+            client = await session.get(access.OAuthClient, login["client_id"])
+            assert client is not None
+            client.revoked = True
+
+    tenant.server.run(revoke())
+    access.credentials.clear()
+    with pytest.raises(AuthenticationError):
+        _sdk(tenant, grant["access_token"]).roles.list()
+    assert _token(tenant, login["form"]).status_code == 401
+
+
+def test_a_refresh_token_reused_after_its_login_was_deleted_still_ends_the_family(
+    client: Omneo, tenant: TenantInfo, login: dict[str, Any]
+) -> None:
+    first = _token(tenant, login["form"]).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
+               "client_id": login["client_id"], "client_secret": login["secret"]}  # fmt: skip
+    second = _token(tenant, refresh).json()
+    old = next(t for t in client.auth.get_api_tokens() if t.revoked and t.type == "oauth")
+    client.auth.delete_api_token(old.id)  # the traded login is cleaned away
+    assert _token(tenant, refresh).status_code == 401  # the old refresh token, again
+    with pytest.raises(AuthenticationError):
+        _sdk(tenant, second["access_token"]).roles.list()

@@ -135,7 +135,9 @@ class RefreshToken(TenantScoped, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: The first login of the chain (every refresh of a login shares it).
     family: Mapped[str] = mapped_column(String(36), index=True)
-    access_token_id: Mapped[str] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    #: The login it came with (null once that token is deleted: the refresh token stays, so its
+    #: reuse is still caught).
+    access_token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id", ondelete="CASCADE"))
     scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)

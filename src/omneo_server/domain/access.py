@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server import clock
-from omneo_server.db.tables import ApiToken, Tenant, User
+from omneo_server.db.tables import ApiToken, OAuthClient, Tenant, User
 from omneo_server.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from omneo_server.domain.inputs import Body, Handle, Name, Timestamp
 
@@ -132,6 +132,10 @@ async def authenticate(session: AsyncSession, token: str) -> Credential:
         held = [] if user is None or user.deleted_at is not None else users.scopes(user, logging_in=True)
         if not held:  # deleted, or left with no role a person may log in with
             raise Unauthenticated()
+        if row.client_id is not None:  # a login ends with the client it was made through
+            client = await session.get(OAuthClient, row.client_id)
+            if client is None or client.revoked:
+                raise Unauthenticated()
         scopes = effective_scopes(scopes, held)
     credential = Credential(row.tenant_id, row.id, frozenset(scopes), row.user_id)
     credentials.put(digest, credential, row.expires_at)
@@ -214,13 +218,20 @@ class DelegateIn(Body):
 
 
 async def create_delegate_token(
-    session: AsyncSession, tenant_id: int, client_handle: str, granted: frozenset[str]
+    session: AsyncSession, tenant_id: int, client_handle: str, granted: frozenset[str], user_id: int | None = None
 ) -> str:
     """A short-lived token a delegate profile-creation service uses to create the profile (only
-    for a caller that holds its scopes itself)."""
+    for a caller that holds its scopes itself; made with a user's login, it acts for that user and
+    ends with them)."""
     check_grantable(granted, DELEGATE_SCOPES)
     _row, plaintext = await create_token(
-        session, tenant_id, f"delegate:{client_handle}", DELEGATE_SCOPES, clock.now() + DELEGATE_TTL
+        session,
+        tenant_id,
+        f"delegate:{client_handle}",
+        DELEGATE_SCOPES,
+        clock.now() + DELEGATE_TTL,
+        token_type="api" if user_id is None else "personal",
+        user_id=user_id,
     )
     return plaintext
 

@@ -191,15 +191,16 @@ async def refresh_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
     if not users.scopes(user, logging_in=True):  # their roles no longer let them log in
         raise invalid_refresh()
     found.revoked = True
-    await session.execute(update(t.ApiToken).where(t.ApiToken.id == found.access_token_id).values(revoked=True))
-    access.credentials.forget(found.access_token_id)
+    if found.access_token_id is not None:
+        await session.execute(update(t.ApiToken).where(t.ApiToken.id == found.access_token_id).values(revoked=True))
+        access.credentials.forget(found.access_token_id)
     return await _issue(session, client, user, list(found.scopes), family=found.family)
 
 
 async def end_family(session: AsyncSession, family: str) -> None:
     """Revoke every login and refresh token of ``family``."""
     tokens = select(t.RefreshToken.access_token_id).where(t.RefreshToken.family == family)
-    ended = list((await session.execute(tokens)).scalars())
+    ended = [token_id for token_id in (await session.execute(tokens)).scalars() if token_id is not None]
     await session.execute(update(t.RefreshToken).where(t.RefreshToken.family == family).values(revoked=True))
     await session.execute(update(t.ApiToken).where(t.ApiToken.id.in_(ended)).values(revoked=True))
     for token_id in ended:

@@ -64,7 +64,13 @@ async def verify_token(request: Request, ctx: Ctx = Depends(requires(None))) -> 
         {
             "status": 200,
             "message": "The token is valid.",
-            "data": {"valid": True, "tenant": tenant.handle, "token": access.render_token(token)},
+            # ``scopes``: what the token may do now (a user's token: cut to what their roles allow).
+            "data": {
+                "valid": True,
+                "tenant": tenant.handle,
+                "token": access.render_token(token),
+                "scopes": sorted(ctx.scopes),
+            },
         }
     )
 
@@ -76,7 +82,11 @@ async def delegate(
     await throttle(request).minting(str(ctx.actor))
     async with database(request).write() as session:
         return render.data(
-            {"token": await access.create_delegate_token(session, ctx.tenant_id, body.client_handle, ctx.scopes)}
+            {
+                "token": await access.create_delegate_token(
+                    session, ctx.tenant_id, body.client_handle, ctx.scopes, ctx.user_id
+                )
+            }
         )
 
 

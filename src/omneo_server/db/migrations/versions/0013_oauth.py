@@ -48,8 +48,8 @@ def upgrade() -> None:
         sa.Column(
             "access_token_id",
             sa.String(length=36),
-            sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
-            nullable=False,
+            sa.ForeignKey("api_tokens.id", ondelete="SET NULL"),
+            nullable=True,
         ),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("client_id", sa.Integer(), sa.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False),
