@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from omneo import AuthenticationError, Omneo, PermissionDeniedError
+from omneo import AuthenticationError, NotFoundError, Omneo, PermissionDeniedError
 from omneo_server.domain import access, oauth
 from tests.conftest import Clock, TenantInfo, make_tenant
 
@@ -67,6 +67,7 @@ def test_a_login_acts_for_its_user_with_what_their_roles_allow(
     ana = _sdk(tenant, grant["access_token"])
     me = _me(tenant, grant["access_token"]).json()["data"]
     assert (me["id"], me["email"]) == (login["user_id"], "ana@example.com")
+    assert _sdk(tenant, grant["access_token"]).users.me().data.email == "ana@example.com"
     assert ana.profiles.list().data == []  # Reporting reads…
     with pytest.raises(PermissionDeniedError):  # …and writes nothing
         ana.profiles.create({"email": "new@example.com"})
@@ -166,8 +167,10 @@ def test_a_machine_role_never_logs_in(client: Omneo, tenant: TenantInfo) -> None
     assert _token(tenant, form).status_code == 401
 
 
-def test_an_api_token_is_no_user(tenant: TenantInfo) -> None:
+def test_an_api_token_is_no_user(client: Omneo, tenant: TenantInfo) -> None:
     assert _me(tenant, tenant.token).status_code == 404
+    with pytest.raises(NotFoundError):
+        client.users.me()
 
 
 def test_a_login_ends_after_its_hour_and_its_refresh_token_after_thirty_days(
