@@ -31,6 +31,7 @@ from .resources.countries import Countries
 from .resources.currencies import Currencies
 from .resources.custom_fields import CustomFields
 from .resources.custom_products import CustomProducts
+from .resources.departments import Departments
 from .resources.identities import Identities
 from .resources.incentives import (
     AchievementDefinitions,
@@ -134,6 +135,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.currencies: Currencies[M] = Currencies(self)
         self.custom_fields: CustomFields[M] = CustomFields(self)
         self.custom_products: CustomProducts[M] = CustomProducts(self)
+        self.departments: Departments[M] = Departments(self)
         self.identities: Identities[M] = Identities(self)
         self.interactions: Interactions[M] = Interactions(self)
         self.locations: Locations[M] = Locations(self)

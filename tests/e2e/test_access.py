@@ -15,7 +15,7 @@ from omneo import AsyncOmneo, NotFoundError, Omneo, PermissionDeniedError, Valid
 from omneo_server import app as server_app
 from omneo_server.api.routes import id as id_routes
 from omneo_server.domain import permissions
-from tests.conftest import TenantInfo
+from tests.conftest import TenantInfo, make_tenant
 
 
 def _checked_by_routes() -> set[str]:
@@ -96,8 +96,6 @@ def test_every_tenant_has_the_preset_roles_with_what_each_grants(client: Omneo, 
 
 def make_other_tenant_roles(tenant: TenantInfo) -> int:
     """The id of a role of another tenant (made now, with its presets)."""
-    from tests.conftest import make_tenant
-
     other = make_tenant(tenant.server)
     sdk = Omneo(tenant=other.handle, token=other.token, base_url=tenant.server.api_url)
     role_id = next(iter(sdk.roles.list())).id
@@ -156,8 +154,6 @@ def test_a_bad_user_is_refused_and_nothing_is_written(
 
 
 def test_users_and_roles_stay_within_their_tenant(client: Omneo, tenant: TenantInfo) -> None:
-    from tests.conftest import make_tenant
-
     other = make_tenant(tenant.server)
     theirs = Omneo(tenant=other.handle, token=other.token, base_url=tenant.server.api_url)
     their_role = next(iter(theirs.roles.list()))
@@ -188,3 +184,35 @@ def test_the_first_admin_is_made_from_the_command_line(client: Omneo, tenant: Te
         [*command[:-1], "pilot"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert refused.returncode != 0 and "no role pilot" in refused.stderr
+
+
+def test_departments_belong_to_a_location_of_the_tenant_and_are_answered_with_it(
+    client: Omneo, tenant: TenantInfo
+) -> None:
+    store = client.locations.create({"name": "Flagship", "external_code": "FLAG"})
+    cafe = client.departments.create({"location_id": store.id, "name": "Café", "handle": "cafe"})
+    womens = client.departments.create({"location_id": store.id, "name": "Womenswear", "handle": "womens"})
+    assert [d.name for d in client.departments.list(params={"filter[location_id]": store.id})] == [
+        "Café",
+        "Womenswear",
+    ]
+    assert client.departments.update(cafe.id, {"description": "Coffee"}).description == "Coffee"
+    with pytest.raises(ValidationError) as clash:  # a handle once per location
+        client.departments.create({"location_id": store.id, "name": "Again", "handle": "cafe"})
+    assert "handle" in str(clash.value.errors)
+    answered = client.locations.get(store.id).model_dump()["departments"]
+    assert [(d["id"], d["handle"]) for d in answered] == [(cafe.id, "cafe"), (womens.id, "womens")]
+    sale = client.transactions.create(
+        {"transacted_at": "2026-01-02 10:00:00", "location_id": "FLAG", "total": 1, "items": []}
+    )
+    assert [d["handle"] for d in sale.model_dump()["location"]["departments"]] == ["cafe", "womens"]
+    client.departments.delete(womens.id)
+    with pytest.raises(NotFoundError):
+        client.departments.get(womens.id)
+    theirs = make_tenant(tenant.server)
+    their_store = Omneo(tenant=theirs.handle, token=theirs.token, base_url=tenant.server.api_url).locations.create(
+        {"name": "Theirs"}
+    )
+    with pytest.raises(ValidationError) as foreign:  # another tenant's location
+        client.departments.create({"location_id": their_store.id, "name": "Sneaky"})
+    assert "location_id" in foreign.value.errors

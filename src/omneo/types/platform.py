@@ -143,6 +143,17 @@ class CustomField(OmneoModel):
     updated_at: Timestamp = None
 
 
+class Department(_Record):
+    """A subdivision of a location."""
+
+    location_id: int | None = None
+    name: str | None = None
+    handle: str | None = None
+    description: str | None = None
+    external_id: str | None = None
+    meta: Any = None
+
+
 class Permission(_Record):
     """A scope a token or a role can hold: ``name`` is the scope (``read-profiles``), ``handle``
     its verb; ``checked`` whether a route of the server enforces it (self-hosted servers say)."""

@@ -480,6 +480,23 @@ class Location(TenantScoped, Base):
         lazy="selectin",
         order_by="(CustomField.namespace, CustomField.handle)",
     )
+    departments: Mapped[list[Department]] = relationship(
+        viewonly=True, lazy="selectin", order_by="(Department.name, Department.id)"
+    )
+
+
+class Department(TenantScoped, Base):
+    """A subdivision of a location (womenswear, the café…)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("location_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class Product(TenantScoped, Base):

@@ -122,11 +122,13 @@ class LocationIn(Body):
 
 
 def render_location(location: Any) -> dict[str, Any]:
-    """A location with its custom fields (departments arrive with the access issue: none yet)."""
-    # Loaded with every location read (and a sale's); only one created by this command has them
-    # unloaded, and a new location has none.
-    fields = [custom_fields.render(field) for field in location.__dict__.get("custom_fields", [])]
-    return {**render_columns(location), "custom_fields": fields, "departments": []}
+    """A location with its custom fields and departments."""
+    # Both are loaded with every location read (and a sale's); only a location created by this
+    # command has them unloaded, and a new location has neither.
+    loaded = location.__dict__
+    fields = [custom_fields.render(field) for field in loaded.get("custom_fields", [])]
+    departments = [render_columns(department) for department in loaded.get("departments", [])]
+    return {**render_columns(location), "custom_fields": fields, "departments": departments}
 
 
 LOCATIONS = Resource(
@@ -146,6 +148,31 @@ LOCATIONS = Resource(
     unique=(("external_id",), ("handle",)),
     prepare=_nulls_refused(LocationIn),
     render=render_location,
+)
+
+
+class DepartmentIn(Body):
+    location_id: Int
+    name: Name
+    handle: Handle | None = None
+    description: Text | None = None
+    external_id: Name | None = None
+    meta: Any = None
+
+
+DEPARTMENTS = Resource(
+    name="departments",
+    event="department",
+    label="Department",
+    table=t.Department,
+    create=DepartmentIn,
+    update=partial(DepartmentIn),
+    filters=_fields(t.Department, "id location_id name handle external_id created_at updated_at"),
+    sorts=_fields(t.Department, "id location_id name handle created_at updated_at"),
+    search=(t.Department.name, t.Department.handle),
+    unique=(("location_id", "handle"),),
+    refs={"location_id": t.Location},
+    prepare=_nulls_refused(DepartmentIn),
 )
 #: ``GET /locations/{idType}/{id}``: the alternative keys a location can be read by.
 LOCATION_KEYS = {

@@ -69,6 +69,9 @@ class Resource:
     #: and update; raises (e.g. :class:`Invalid`) to refuse the write.
     check: Callable[[Ctx, dict[str, Any]], Awaitable[None]] | None = None
     label: str = "Resource"
+    #: Fields naming another record of the tenant, by id (``{"location_id": Location}``): a value
+    #: naming no record of the tenant (another tenant's included) is a 422 on that field.
+    refs: Mapping[str, type[Base]] = field(default_factory=dict)
 
     def key_column(self) -> Any:
         return getattr(self.table, _columns_by_name(self.table)[self.key])
@@ -147,10 +150,20 @@ def _assign(res: Resource, row: Row, data: Mapping[str, Any]) -> None:
             setattr(row, by_name[name], value)
 
 
+async def check_refs(session: AsyncSession, ctx: Ctx, res: Resource, data: Mapping[str, Any]) -> None:
+    for name, table in res.refs.items():
+        if data.get(name) is None:
+            continue
+        found = select(table.id).where(table.tenant_id == ctx.tenant_id, table.id == data[name])  # type: ignore[attr-defined]
+        if (await session.execute(found)).scalar_one_or_none() is None:
+            raise Invalid.field(name, f"The selected {name.replace('_', ' ')} is invalid.")
+
+
 async def create_row(session: AsyncSession, ctx: Ctx, res: Resource, data: dict[str, Any]) -> Row:
     data = res.prepare(data, None)
     if res.check is not None:
         await res.check(ctx, data)
+    await check_refs(session, ctx, res, data)
     await check_unique(session, ctx, res, data)
     row: Any = res.table(tenant_id=ctx.tenant_id)
     _assign(res, row, data)
@@ -170,6 +183,7 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
     data = res.prepare(data, row)
     if res.check is not None:
         await res.check(ctx, data)
+    await check_refs(session, ctx, res, data)
     if res.unique:
         merged = {**res.render(row), **data}
         await check_unique(session, ctx, res, merged, exclude=row)

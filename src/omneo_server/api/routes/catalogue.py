@@ -59,6 +59,7 @@ async def delete_location(key: str, request: Request, ctx: Ctx = Depends(require
 
 
 mount(router, c.LOCATIONS, "/locations", ("list", "get", "create", "update"))
+mount(router, c.DEPARTMENTS, "/departments")
 
 
 # --- products: the collection-level routes before /products/{id} ---------------------------------

@@ -68,6 +68,14 @@ _LOCATION_FIELDS = Prepared(
 )
 
 
+#: A location's departments (answered with it), as its relationship orders them.
+_DEPARTMENTS = Prepared(
+    select(t.Department)
+    .where(t.Department.location_id == bindparam("location"))
+    .order_by(t.Department.name, t.Department.id)
+)
+
+
 async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | None) -> t.Location | None:
     """A location by Omneo id, then by ``external_id``, then by ``external_code``."""
     if key is None:
@@ -85,7 +93,8 @@ async def resolve_location(session: AsyncSession, ctx: Ctx, key: int | str | Non
         row = min(rows, key=precedence)
         found = await _LOCATION_FIELDS.rows(session, tenant=ctx.tenant_id, owner=str(row[0]))
         fields = [adopt(session, t.CustomField, field) for field in found]
-        return adopt(session, t.Location, row, custom_fields=fields)
+        parts = [adopt(session, t.Department, part) for part in await _DEPARTMENTS.rows(session, location=row[0])]
+        return adopt(session, t.Location, row, custom_fields=fields, departments=parts)
     raise Invalid.field("location_id", "The selected location is invalid.")
 
 
