@@ -52,6 +52,7 @@ from .resources.incentives import (
 from .resources.interactions import Interactions
 from .resources.locations import Locations
 from .resources.orders import Orders
+from .resources.organisations import Organisations, RoleDefinitions
 from .resources.permissions import Permissions
 from .resources.products import Products
 from .resources.profiles import Profiles
@@ -143,6 +144,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.point_definitions: PointDefinitions[M] = PointDefinitions(self)
         self.points: Points[M] = Points(self)
         self.products: Products[M] = Products(self)
+        self.organisations: Organisations[M] = Organisations(self)
         self.permissions: Permissions[M] = Permissions(self)
         self.profiles: Profiles[M] = Profiles(self)
         self.rates: Rates[M] = Rates(self)
@@ -152,6 +154,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.reward_definitions: RewardDefinitions[M] = RewardDefinitions(self)
         self.rewards: Rewards[M] = Rewards(self)
         self.roles: Roles[M] = Roles(self)
+        self.role_definitions: RoleDefinitions[M] = RoleDefinitions(self)
         self.settings: Settings[M] = Settings(self)
         self.statuses: Statuses[M] = Statuses(self)
         self.systems: Systems[M] = Systems(self)

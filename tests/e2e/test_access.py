@@ -216,3 +216,54 @@ def test_departments_belong_to_a_location_of_the_tenant_and_are_answered_with_it
     with pytest.raises(ValidationError) as foreign:  # another tenant's location
         client.departments.create({"location_id": their_store.id, "name": "Sneaky"})
     assert "location_id" in foreign.value.errors
+
+
+def test_organisations_hold_member_profiles_with_a_role_each(client: Omneo, tenant: TenantInfo) -> None:
+    store = client.locations.create({"name": "HQ store"})
+    employer = client.organisations.create(
+        {"name": "Acme", "handle": "acme", "domain": "acme.example", "authorised_domains": ["acme.example"],
+         "locations": [store.id]}
+    )  # fmt: skip
+    assert (employer.handle, employer.locations, employer.is_active) == ("acme", [store.id], True)
+    staff_role = client.role_definitions.create({"name": "Employee", "handle": "employee"})
+    manager_role = client.role_definitions.create({"name": "Manager", "handle": "manager"})
+    ann = client.profiles.create({"email": "ann@acme.example"})
+    bob = client.profiles.create({"email": "bob@acme.example"})
+    joined = client.organisations.profiles.create(
+        employer.id, {"profile_id": ann.id, "role_definition_id": staff_role.id}
+    )
+    assert (joined.profile_id, joined.role_definition_id, joined.is_active) == (ann.id, staff_role.id, True)
+    client.organisations.profiles.create(
+        employer.id, {"profile_id": bob.id, "role_definition_id": staff_role.id, "expires_at": "2020-01-01 00:00:00"}
+    )
+    # Updated in place: the same profile again changes its membership, not a second one.
+    client.organisations.profiles.create(employer.id, {"profile_id": ann.id, "role_definition_id": manager_role.id})
+    members = {m.email: m for m in client.organisations.profiles.list(employer.id)}
+    assert list(members) == ["ann@acme.example", "bob@acme.example"]
+    assert members["ann@acme.example"].membership is not None
+    assert members["ann@acme.example"].membership.role_definition_id == manager_role.id
+    assert members["bob@acme.example"].membership is not None
+    assert members["bob@acme.example"].membership.is_current is False  # expired
+    client.organisations.profiles.delete(employer.id, bob.id)
+    assert [m.email for m in client.organisations.profiles.list(employer.id)] == ["ann@acme.example"]
+    with pytest.raises(ValidationError) as unknown:
+        client.organisations.profiles.create(employer.id, {"profile_id": "nobody", "role_definition_id": 1})
+    assert "profile_id" in unknown.value.errors
+    with pytest.raises(ValidationError) as clash:
+        client.organisations.create({"name": "Again", "handle": "acme"})
+    assert "handle" in clash.value.errors
+    theirs = make_tenant(tenant.server)
+    their = Omneo(tenant=theirs.handle, token=theirs.token, base_url=tenant.server.api_url)
+    their_role = their.role_definitions.create({"name": "Theirs", "handle": "theirs"})
+    their_store = their.locations.create({"name": "Theirs"})
+    with pytest.raises(ValidationError) as foreign_role:
+        client.organisations.profiles.create(employer.id, {"profile_id": ann.id, "role_definition_id": their_role.id})
+    assert "role_definition_id" in foreign_role.value.errors
+    with pytest.raises(ValidationError) as foreign_store:
+        client.organisations.update(employer.id, {"locations": [their_store.id]})
+    assert "locations" in foreign_store.value.errors
+    with pytest.raises(NotFoundError):
+        their.organisations.get(employer.id)
+    client.organisations.delete(employer.id)
+    with pytest.raises(NotFoundError):
+        client.organisations.profiles.list(employer.id)

@@ -154,6 +154,40 @@ class Department(_Record):
     meta: Any = None
 
 
+class Organisation(_Record):
+    """A customer-side body (an employer, a club) whose members are profiles."""
+
+    name: str | None = None
+    handle: str | None = None
+    type: str | None = None
+    status: str | None = None
+    is_active: bool | None = None
+    domain: str | None = None
+    authorised_domains: list[str] = []
+    address: dict[str, Any] | None = None
+    locations: list[int] = []
+    meta: Any = None
+
+
+class RoleDefinition(_Record):
+    """A role a profile can hold in an organisation."""
+
+    name: str | None = None
+    handle: str | None = None
+    description: str | None = None
+    meta: Any = None
+
+
+class OrganisationProfile(_Record):
+    """A profile's membership of an organisation."""
+
+    organisation_id: int | None = None
+    profile_id: str | None = None
+    role_definition_id: int | None = None
+    is_active: bool | None = None
+    expires_at: Timestamp = None
+
+
 class Permission(_Record):
     """A scope a token or a role can hold: ``name`` is the scope (``read-profiles``), ``handle``
     its verb; ``checked`` whether a route of the server enforces it (self-hosted servers say)."""

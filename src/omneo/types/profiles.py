@@ -461,3 +461,17 @@ class Message(OmneoModel):
 class BatchQueued(OmneoModel):
     message: str | None = None
     batch_id: str | int | None = None
+
+
+class OrganisationMembership(OmneoModel):
+    role_definition_id: int | None = None
+    is_active: bool | None = None
+    expires_at: Timestamp = None
+    #: Active and not expired now.
+    is_current: bool | None = None
+
+
+class OrganisationMember(Profile):
+    """A member profile of an organisation, as ``GET /profiles`` answers it, with its membership."""
+
+    membership: OrganisationMembership | None = None

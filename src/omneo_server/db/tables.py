@@ -101,6 +101,49 @@ class UserRole(Base):
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+class Organisation(TenantScoped, Base):
+    """A customer-side body (an employer, a club) whose members are profiles (``domain/organisations.py``)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str | None] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    authorised_domains: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    address: Mapped[Any] = mapped_column(JSON, nullable=True)
+    locations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class RoleDefinition(TenantScoped, Base):
+    """A role a profile holds in an organisation (not a user's role: ``Role``)."""
+
+    __tablename__ = "role_definitions"
+    __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class OrganisationProfile(TenantScoped, Base):
+    """A profile's membership of an organisation, with the role it holds there."""
+
+    __tablename__ = "organisation_profiles"
+    __table_args__ = (UniqueConstraint("organisation_id", "profile_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    role_definition_id: Mapped[int | None] = mapped_column(ForeignKey("role_definitions.id", ondelete="SET NULL"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class ApiToken(TenantScoped, Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, get_args
 
 from pydantic import BaseModel
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db.base import Base
@@ -150,12 +150,16 @@ def _assign(res: Resource, row: Row, data: Mapping[str, Any]) -> None:
             setattr(row, by_name[name], value)
 
 
-async def check_refs(session: AsyncSession, ctx: Ctx, res: Resource, data: Mapping[str, Any]) -> None:
-    for name, table in res.refs.items():
-        if data.get(name) is None:
+async def check_refs(session: AsyncSession, ctx: Ctx, refs: Mapping[str, type[Base]], data: Mapping[str, Any]) -> None:
+    """Every id a ``refs`` field names (one, or a list) is a record of the tenant."""
+    for name, table in refs.items():
+        value = data.get(name)
+        wanted = set(value if isinstance(value, list) else [] if value is None else [value])
+        if not wanted:
             continue
-        found = select(table.id).where(table.tenant_id == ctx.tenant_id, table.id == data[name])  # type: ignore[attr-defined]
-        if (await session.execute(found)).scalar_one_or_none() is None:
+        ids: Any = table.id  # type: ignore[attr-defined]
+        found = select(func.count()).where(table.tenant_id == ctx.tenant_id, ids.in_(wanted))  # type: ignore[attr-defined]
+        if (await session.execute(found)).scalar_one() != len(wanted):
             raise Invalid.field(name, f"The selected {name.replace('_', ' ')} is invalid.")
 
 
@@ -163,7 +167,7 @@ async def create_row(session: AsyncSession, ctx: Ctx, res: Resource, data: dict[
     data = res.prepare(data, None)
     if res.check is not None:
         await res.check(ctx, data)
-    await check_refs(session, ctx, res, data)
+    await check_refs(session, ctx, res.refs, data)
     await check_unique(session, ctx, res, data)
     row: Any = res.table(tenant_id=ctx.tenant_id)
     _assign(res, row, data)
@@ -183,7 +187,7 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
     data = res.prepare(data, row)
     if res.check is not None:
         await res.check(ctx, data)
-    await check_refs(session, ctx, res, data)
+    await check_refs(session, ctx, res.refs, data)
     if res.unique:
         merged = {**res.render(row), **data}
         await check_unique(session, ctx, res, merged, exclude=row)

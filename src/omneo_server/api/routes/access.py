@@ -1,4 +1,5 @@
-"""Organisations and access: the permission catalogue, roles and users (OAuth arrives on them)."""
+"""Organisations and access: the permission catalogue, roles, users and their logins, and
+organisations with their member profiles and role definitions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from starlette.responses import Response
 
 from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires, throttle
-from omneo_server.api.resources import list_query
+from omneo_server.api.resources import list_query, mount
 from omneo_server.api.throttle import client_address
-from omneo_server.domain import oauth, permissions, roles, users
+from omneo_server.domain import oauth, organisations, permissions, roles, users
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
+from omneo_server.domain.profiles import commands as profile_commands
 from omneo_server.domain.query import Page
+from omneo_server.wire import loads
 
 router = routing.router()
 READ = requires("read-permissions")
@@ -34,6 +37,46 @@ async def get_permission(key: str, request: Request, ctx: Ctx = Depends(READ)) -
     if row is None:
         raise NotFound("Permission")
     return render.data(permissions.render(row))
+
+
+# Organisation roles: mounted before /roles/{key}, so "definitions" is not read as a role's id.
+mount(router, organisations.ROLE_DEFINITIONS, "/roles/definitions")
+mount(router, organisations.ORGANISATIONS, "/organisations")
+ORG = "/organisations/{key}/profiles"
+
+
+@router.get(ORG, tags=["organisations"])
+async def organisation_profiles(
+    key: str, request: Request, ctx: Ctx = Depends(requires("read-organisations"))
+) -> Response:
+    """The organisation's member profiles, as ``GET /profiles`` answers them, each with its
+    ``membership`` (role definition, active, expiry, and whether it holds now)."""
+    db = database(request)
+    async with db.read() as session:
+        result, memberships = await organisations.members(
+            session, await organisations.organisation(session, ctx, key), list_query(request, ctx)
+        )
+    bodies = await profile_commands.read_models(db, ctx, result.rows)
+    items = [{**loads(bodies[pid]), "membership": memberships[pid]} for pid in result.rows if pid in bodies]
+    return render.page(request, result, items)
+
+
+@router.post(ORG, tags=["organisations"], status_code=201)
+async def attach_profile(
+    key: str, body: organisations.MembershipIn, request: Request, ctx: Ctx = Depends(requires("update-organisations"))
+) -> Response:
+    async with database(request).write() as session:
+        org = await organisations.organisation(session, ctx, key)
+        return render.data(await organisations.attach(session, ctx, org, body), status_code=201)
+
+
+@router.delete(ORG + "/{profile_id}", tags=["organisations"], status_code=204)
+async def detach_profile(
+    key: str, profile_id: str, request: Request, ctx: Ctx = Depends(requires("update-organisations"))
+) -> Response:
+    async with database(request).write() as session:
+        await organisations.detach(session, ctx, await organisations.organisation(session, ctx, key), profile_id)
+    return render.no_content()
 
 
 @router.get("/roles", tags=["roles"])
