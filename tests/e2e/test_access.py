@@ -267,3 +267,20 @@ def test_organisations_hold_member_profiles_with_a_role_each(client: Omneo, tena
     client.organisations.delete(employer.id)
     with pytest.raises(NotFoundError):
         client.organisations.profiles.list(employer.id)
+
+
+def test_conditions_can_ask_which_organisation_a_profile_belongs_to(client: Omneo, tenant: TenantInfo) -> None:
+    acme = client.organisations.create({"name": "Acme", "handle": "acme"})
+    role = client.role_definitions.create({"name": "Employee", "handle": "employee"})
+    member = client.profiles.create({"email": "member@acme.example"})
+    outsider = client.profiles.create({"email": "outsider@example.com"})
+    client.organisations.profiles.create(acme.id, {"profile_id": member.id, "role_definition_id": role.id})
+    # A staff discount only Acme's current employees can claim.
+    belongs = {"some": [{"var": "organisations"},
+                        {"and": [{"==": [{"var": "handle"}, "acme"]}, {"==": [{"var": "role_definition_handle"}, "employee"]},
+                                 {"var": "is_current"}]}]}  # fmt: skip
+    client.benefit_definitions.create(
+        {"name": "Staff discount", "handle": "staff-discount", "is_claimable": True, "claim_condition": belongs}
+    )
+    claimable = {p: [d.handle for d in client.profiles.benefits.claimable(p)] for p in (member.id, outsider.id)}
+    assert claimable == {member.id: ["staff-discount"], outsider.id: []}

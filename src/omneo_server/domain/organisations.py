@@ -142,3 +142,30 @@ async def members(session: AsyncSession, org: t.Organisation, query: ListQuery) 
         for row in result.rows
     }
     return Page([row.profile_id for row in result.rows], result.total, result.page, result.size), memberships
+
+
+async def of_profile(session: AsyncSession, ctx: Ctx, profile_id: str) -> list[dict[str, Any]]:
+    """The profile's memberships as conditions read them (reactions' profile context, benefit
+    eligibility): ``[{id, handle, name, role_definition_id, role_definition_handle, is_active,
+    expires_at, is_current}]``, so a rule can ask "belongs to acme as a manager"."""
+    stmt = (
+        select(t.OrganisationProfile, t.Organisation, t.RoleDefinition)
+        .join(t.Organisation, t.Organisation.id == t.OrganisationProfile.organisation_id)
+        .outerjoin(t.RoleDefinition, t.RoleDefinition.id == t.OrganisationProfile.role_definition_id)
+        .where(t.OrganisationProfile.tenant_id == ctx.tenant_id, t.OrganisationProfile.profile_id == profile_id)
+        .order_by(t.OrganisationProfile.id)
+    )
+    now = clock.now()
+    return [
+        {
+            "id": org.id,
+            "handle": org.handle,
+            "name": org.name,
+            "role_definition_id": member.role_definition_id,
+            "role_definition_handle": None if role is None else role.handle,
+            "is_active": member.is_active,
+            "expires_at": member.expires_at,
+            "is_current": member.is_active and org.is_active and (member.expires_at is None or member.expires_at > now),
+        }
+        for member, org, role in (await session.execute(stmt)).all()
+    ]

@@ -35,6 +35,7 @@ from omneo_server.domain.incentives.lots import (
     extended_expiry,
 )
 from omneo_server.domain.inputs import Body, Handle, Name, Timestamp
+from omneo_server.wire import dumps, loads
 
 Count = Annotated[int, Pyd(ge=1, le=10_000)]
 
@@ -337,10 +338,13 @@ async def allocated(session: AsyncSession, ctx: Ctx, definition_id: int) -> int:
 
 
 async def _profile_data(session: AsyncSession, ctx: Ctx, profile: t.Profile) -> dict[str, Any]:
+    from omneo_server.domain import organisations
     from omneo_server.domain.profiles import commands as profiles
 
-    # Conditions see the profile as the API renders it (attributes, statuses, tags, tier…).
-    return await profiles.render(session, ctx, await profiles.get(session, ctx, profile.id))
+    # Conditions see the profile as the API renders it (attributes, statuses, tags, tier…), and
+    # its organisation memberships.
+    data = await profiles.render(session, ctx, await profiles.get(session, ctx, profile.id))
+    return {**data, "organisations": loads(dumps(await organisations.of_profile(session, ctx, profile.id)))}
 
 
 def _condition_passes(rule: Any, data: dict[str, Any]) -> bool:

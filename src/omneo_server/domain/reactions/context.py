@@ -6,7 +6,8 @@ Richer than the REST payload, so receivers need no call-backs (domain-rules §10
 * when the event concerns a profile (its subject is a profile, or the payload names a
   ``profile_id``), the **profile context** too: the profile as the API renders it (with
   ``tier_handle``, ``tier{handle, name…}``, balances, ``attributes{comms, appearance, dates}``)
-  plus ``flattened_tags``, ``flattened_statuses`` (lists of handles) and ``aggregations{…}``. Its
+  plus ``flattened_tags``, ``flattened_statuses`` (lists of handles), ``aggregations{…}`` and
+  ``organisations`` (its memberships: ``organisations.of_profile``). Its
   fields are merged at the root under the record (the record wins a clash: a transaction's ``id``
   stays the transaction's), and, when the record is not the profile itself, the whole profile
   context is also under ``profile``. So ``tier.achieved`` reads as the profile with the tier
@@ -28,6 +29,7 @@ from pydantic import StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omneo_server.db import tables as t
+from omneo_server.domain import organisations
 from omneo_server.domain.commerce import aggregations
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid, NotFound
@@ -50,6 +52,7 @@ async def profile_context(session: AsyncSession, ctx: Ctx, profile: t.Profile) -
     out["flattened_tags"] = list(out.get("tags") or [])
     out["flattened_statuses"] = list(out.get("statuses") or [])
     out["aggregations"] = await aggregations.render(session, ctx, profile)
+    out["organisations"] = await organisations.of_profile(session, ctx, profile.id)
     plain: dict[str, Any] = loads(dumps(out))
     return plain
 
