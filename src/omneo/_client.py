@@ -24,6 +24,7 @@ from ._utils import dumps, flatten_params, loads
 from ._version import __version__
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, OmneoError, status_error
 from .pagination import AsyncPage, Page
+from .resources.action_history import ActionHistories
 from .resources.auth import Auth
 from .resources.batches import Batches, Queue
 from .resources.brands import Brands
@@ -144,6 +145,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.point_definitions: PointDefinitions[M] = PointDefinitions(self)
         self.points: Points[M] = Points(self)
         self.products: Products[M] = Products(self)
+        self.action_histories: ActionHistories[M] = ActionHistories(self)
         self.organisations: Organisations[M] = Organisations(self)
         self.permissions: Permissions[M] = Permissions(self)
         self.profiles: Profiles[M] = Profiles(self)

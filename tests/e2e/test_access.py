@@ -284,3 +284,27 @@ def test_conditions_can_ask_which_organisation_a_profile_belongs_to(client: Omne
     )
     claimable = {p: [d.handle for d in client.profiles.benefits.claimable(p)] for p in (member.id, outsider.id)}
     assert claimable == {member.id: ["staff-discount"], outsider.id: []}
+
+
+def test_the_action_history_says_what_reactions_did_to_whom(client: Omneo, tenant: TenantInfo) -> None:
+    trigger = client.triggers.create(
+        {"name": "Tag newcomers", "trigger": "profile.created",
+         "actions": [{"name": "tag.add", "sort_order": 1,
+                      "arguments": [{"name": "profile_id", "value": {"var": "id"}, "is_dynamic": True},
+                                    {"name": "tag", "value": "newcomer", "is_dynamic": False}]}]}
+    )  # fmt: skip
+    ann = client.profiles.create({"email": "ann@example.com"})
+    bob = client.profiles.create({"email": "bob@example.com"})
+    tenant.work()
+    history = list(client.action_histories.list(params={"filter[profile_id]": ann.id}))
+    assert [(h.trigger_id, h.event_type, h.status, h.profile_id) for h in history] == [
+        (trigger.id, "profile.created", "done", ann.id)
+    ]
+    assert history[0].actions and history[0].actions[0]["action"] == "tag.add"
+    assert client.action_histories.get(history[0].id).profile_id == ann.id
+    assert {h.profile_id for h in client.action_histories.list()} == {ann.id, bob.id}
+    theirs = make_tenant(tenant.server)
+    with pytest.raises(NotFoundError):
+        Omneo(tenant=theirs.handle, token=theirs.token, base_url=tenant.server.api_url).action_histories.get(
+            history[0].id
+        )

@@ -55,6 +55,7 @@ from .incentives import (
     TierProgress,
 )
 from .platform import (
+    ActionHistory,
     APIToken,
     APITokenClient,
     Brand,
@@ -127,6 +128,7 @@ __all__ = [
     "AchievementPoint",
     "Action",
     "ActionArgument",
+    "ActionHistory",
     "Address",
     "Aggregations",
     "Allocation",

@@ -154,6 +154,22 @@ class Department(_Record):
     meta: Any = None
 
 
+class ActionHistory(_Record):
+    """One run of a trigger or automation: whom it acted for, how it ended, what each action did."""
+
+    reaction: str | None = None
+    reaction_id: int | None = None
+    trigger_id: int | None = None
+    automation_id: int | None = None
+    event_type: str | None = None
+    event_key: str | None = None
+    profile_id: str | None = None
+    #: ``done``, ``filtered`` (a filter stopped it) or ``failed``.
+    status: str | None = None
+    actions: list[dict[str, Any]] = []
+    detail: dict[str, Any] = {}
+
+
 class Organisation(_Record):
     """A customer-side body (an employer, a club) whose members are profiles."""
 

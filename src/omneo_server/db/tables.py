@@ -1313,6 +1313,9 @@ class ReactionRun(Base):
     status: Mapped[str] = mapped_column(String(20))
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    #: The profile the run acted for, and the event type it answered (its action history).
+    profile_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    event_type: Mapped[str | None] = mapped_column(String(100))
 
 
 class Target(TenantScoped, Base):

@@ -13,7 +13,7 @@ from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires, throttle
 from omneo_server.api.resources import list_query, mount
 from omneo_server.api.throttle import client_address
-from omneo_server.domain import oauth, organisations, permissions, roles, users
+from omneo_server.domain import action_history, oauth, organisations, permissions, roles, users
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
 from omneo_server.domain.profiles import commands as profile_commands
@@ -182,3 +182,22 @@ async def token(request: Request) -> Response:
             await limits.auth_failed(address)
         return render.JSON(refused.render(), status_code=refused.status)
     return render.JSON(grant.render(), headers={"Cache-Control": "no-store"})
+
+
+# --- action history ------------------------------------------------------------------------------------
+
+HISTORY = requires("read-action-history")
+
+
+@router.get("/action-history", tags=["action-history"])
+async def list_action_history(request: Request, ctx: Ctx = Depends(HISTORY)) -> Response:
+    """What triggers and automations did, newest first (``filter[profile_id]`` for one profile's)."""
+    async with database(request).read() as session:
+        result = await action_history.listed(session, ctx, list_query(request, ctx))
+    return render.page(request, result, [action_history.render(row) for row in result.rows])
+
+
+@router.get("/action-history/{key}", tags=["action-history"])
+async def get_action_history(key: str, request: Request, ctx: Ctx = Depends(HISTORY)) -> Response:
+    async with database(request).read() as session:
+        return render.data(action_history.render(await action_history.get(session, ctx, key)))

@@ -450,8 +450,12 @@ async def execute(run: Run, action: t.Action) -> bool:
     arguments = argument_list(action.arguments)
     by_name = _names(action_type, arguments)
     args = {name: _value(run, action_type, name, argument) for name, argument in by_name.items()}
+    logged = len(run.log)
     try:
-        return await action_type.run(run, args)
+        passed = await action_type.run(run, args)
+        if len(run.log) == logged and action.name != "filter":  # every action that acted is on record
+            run.log.append({"action": action.name, "action_id": action.id})
+        return passed
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))

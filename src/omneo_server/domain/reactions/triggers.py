@@ -23,6 +23,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import dialect_insert
 from omneo_server.domain import crud, events
@@ -254,7 +255,11 @@ async def run_chain(
     event: t.OutboxEvent | None = None,
 ) -> str | None:
     """Run ``chain`` once for ``event_key``: the status recorded (``done``, ``filtered``,
-    ``failed``), or ``None`` when this reaction already ran for that key."""
+    ``failed``), or ``None`` when this reaction already ran for that key. The record names the
+    profile it acted for: the profile's action history (``GET /action-history``)."""
+    profile_id = context.get("profile_id")
+    if profile_id is None and event is not None and event.subject_type == "profile":
+        profile_id = event.subject_id
     claim = (
         dialect_insert(session)(t.ReactionRun)
         .values(
@@ -263,6 +268,9 @@ async def run_chain(
             reaction_id=reaction_id,
             event_key=event_key,
             status="running",
+            profile_id=None if profile_id is None else str(profile_id)[:36],
+            event_type=event.type if event is not None else f"{reaction}.run",
+            created_at=clock.now(),
         )
         .on_conflict_do_nothing(index_elements=["reaction", "reaction_id", "event_key"])
         .returning(t.ReactionRun.id)
