@@ -15,11 +15,13 @@ the old pair is revoked, and a refresh token used a second time revokes every lo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,8 +35,13 @@ from omneo_server.domain.errors import DomainError
 
 ACCESS_LIFETIME = timedelta(hours=1)
 REFRESH_LIFETIME = timedelta(days=30)
-#: Hashed once so an unknown email costs the same argon2 work as a wrong password.
-_NOBODY = users.hash_password(secrets.token_urlsafe(16))
+
+
+@cache
+def _nobody() -> str:
+    """A hash no password matches, made on first need (argon2 takes ~0.15 s here: not at import),
+    so an unknown email costs the same work as a wrong password."""
+    return users.hash_password(secrets.token_urlsafe(16))
 
 
 class OAuthError(DomainError):
@@ -160,10 +167,11 @@ async def password_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
         t.User.tenant_id == client.tenant_id, t.User.email == email, t.User.deleted_at.is_(None)
     )
     user = (await session.execute(stmt)).scalar_one_or_none()
+    # argon2 runs in a thread: a login's ~0.15 s of hashing never stalls the other requests.
     if user is None:
-        _burn(password)
+        await asyncio.to_thread(_burn, password)
         raise invalid_credentials()
-    if not users.password_matches(user, password):
+    if not await asyncio.to_thread(users.password_matches, user, password):
         raise invalid_credentials()
     if not users.scopes(user, logging_in=True):
         raise OAuthError(401, "invalid_grant", "This user may not log in (a Machine role is for API tokens).")
@@ -173,7 +181,7 @@ async def password_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
 def _burn(password: str) -> None:
     """The argon2 work of checking a password, for an email no user has (no timing tells them apart)."""
     with contextlib.suppress(VerificationError, InvalidHashError):  # the same 401 whatever happens
-        users.HASHER.verify(_NOBODY, password)
+        users.HASHER.verify(_nobody(), password)
 
 
 async def refresh_grant(session: AsyncSession, form: dict[str, Any]) -> Grant:
