@@ -41,7 +41,7 @@ def _absent(empty: Any) -> Filler:
     return fill
 
 
-NOT_KEPT = _absent(None)  # staff, organisations: arrive with the access issue
+NOT_KEPT = _absent(None)  # what no record here links to yet: staff, a sale's organisation or redemption
 NO_LIST_ITEMS = _absent(list)
 
 
