@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from omneo import AuthenticationError, NotFoundError, Omneo, PermissionDeniedError
+from omneo import AuthenticationError, NotFoundError, Omneo, PermissionDeniedError, ValidationError
 from omneo_server.domain import access, oauth
 from tests.conftest import Clock, TenantInfo, make_tenant
 
@@ -312,3 +312,39 @@ def test_a_refresh_token_reused_after_its_login_was_deleted_still_ends_the_famil
     assert _token(tenant, refresh).status_code == 401  # the old refresh token, again
     with pytest.raises(AuthenticationError):
         _sdk(tenant, second["access_token"]).roles.list()
+
+
+def test_a_tenants_own_role_changes_every_holder_at_once(client: Omneo, tenant: TenantInfo) -> None:
+    till = client.roles.create(
+        {"name": "Till", "handle": "till", "permissions": ["read-profiles", "create-transactions"]}
+    )
+    assert sorted(p.name for p in till.permissions) == ["create-transactions", "read-profiles"]
+    holder = client.users.create({"name": "Tim", "email": "tim@example.com", "password": PASSWORD,
+                                  "password_confirmation": PASSWORD, "roles": [{"id": till.id}]})  # fmt: skip
+    client_id, secret = _client(tenant)
+    form = {"grant_type": "password", "client_id": client_id, "client_secret": secret,
+            "username": "tim@example.com", "password": PASSWORD}  # fmt: skip
+    tim = _sdk(tenant, _token(tenant, form).json()["access_token"])
+    with pytest.raises(PermissionDeniedError):
+        tim.profiles.create({"email": "walk-in@example.com"})
+    catalogue = {p.name: p.id for p in client.permissions.list(params={"page[size]": 100})}
+    client.roles.update(till.id, {"permissions": ["read-profiles", {"id": catalogue["create-profiles"]}]})
+    access.credentials.clear()
+    assert tim.profiles.create({"email": "walk-in@example.com"}).email == "walk-in@example.com"
+    # Never more than the caller holds; presets stay as they are; unknown permissions are refused.
+    narrow = _sdk(tenant, tenant.mint("create-roles", "update-roles", "read-profiles"))
+    with pytest.raises(PermissionDeniedError):
+        narrow.roles.create({"name": "Boss", "handle": "boss", "permissions": ["delete-profiles"]})
+    with pytest.raises(PermissionDeniedError):
+        narrow.roles.update(till.id, {"name": "Taken"})  # it grants create-profiles, which narrow lacks
+    admin = next(r for r in client.roles.list() if r.handle == "admin")
+    with pytest.raises(ValidationError):
+        client.roles.update(admin.id, {"permissions": []})
+    with pytest.raises(ValidationError) as unknown:
+        client.roles.create({"name": "Odd", "handle": "odd", "permissions": ["fly-planes"]})
+    assert "permissions" in unknown.value.errors
+    client.roles.delete(till.id)
+    access.credentials.clear()
+    assert client.users.get(holder.id).roles == []
+    with pytest.raises(AuthenticationError):  # left with no role, the login ends
+        tim.profiles.list()

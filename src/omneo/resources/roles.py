@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from .._resource import GetMixin, ListMixin, M
+from .._resource import CRUD, M
 from ..types import Role
 
 __all__ = ["Roles"]
 
 
-class Roles(GetMixin[M, Role], ListMixin[M, Role]):
-    """``client.roles``: ``get``, ``list`` at ``/roles`` (the tenant's roles and what they grant)."""
+class Roles(CRUD[M, Role]):
+    """``client.roles``: the tenant's roles and what they grant at ``/roles``: the presets (read
+    only) and its own (``create({name, handle, weight?, can_login?, permissions: [scope | {id}]})``,
+    ``update``, ``delete``)."""
 
     path = "/roles"
     model = Role

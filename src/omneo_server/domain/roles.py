@@ -16,9 +16,11 @@ hold, so a change to a role reaches every holder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,9 @@ from omneo_server.db import tables as t
 from omneo_server.db.engine import Database, dialect_insert
 from omneo_server.domain import permissions
 from omneo_server.domain.access import scope_allows
+from omneo_server.domain.context import Ctx
+from omneo_server.domain.errors import Invalid
+from omneo_server.domain.inputs import Body, Handle, Name
 
 #: What a Manager may create and update: members, what they hold and what they bought.
 MANAGED = frozenset(
@@ -152,3 +157,90 @@ async def get(session: AsyncSession, tenant_id: int, key: str) -> t.Role | None:
         return None
     stmt = select(t.Role).where(t.Role.tenant_id == tenant_id, t.Role.id == int(key))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# --- a tenant's own roles ----------------------------------------------------------------------------
+
+
+class PermissionRef(Body):
+    id: int
+
+
+class RoleIn(Body):
+    name: Name
+    handle: Handle
+    weight: int = Field(0, ge=0, le=1000)
+    can_login: bool = True
+    #: The scopes it grants, by name (``read-profiles``) or as ``{id}`` of the catalogue.
+    permissions: list[str | PermissionRef] = []
+
+
+class RoleUpdate(Body):
+    is_update = True
+    name: Name | None = None
+    weight: int | None = Field(None, ge=0, le=1000)
+    can_login: bool | None = None
+    permissions: list[str | PermissionRef] | None = None
+
+
+async def _scopes_named(session: AsyncSession, refs: list[str | PermissionRef]) -> list[str]:
+    """The catalogue's scopes ``refs`` name (422 on ``permissions`` for any it does not have)."""
+    known = await catalogue(session)
+    by_id = {row.id: name for name, row in known.items()}
+    wanted = [by_id.get(ref.id, "") if isinstance(ref, PermissionRef) else ref for ref in refs]
+    unknown = [str(ref) for ref, name in zip(refs, wanted, strict=True) if name not in known]
+    if unknown:
+        raise Invalid.field("permissions", f"These are no permissions: {', '.join(unknown[:5])}.")
+    return list(dict.fromkeys(wanted))
+
+
+def _custom(role: t.Role) -> t.Role:
+    if role.handle in _BY_HANDLE:
+        raise Invalid.field("handle", "A preset role cannot be changed or deleted.")
+    return role
+
+
+async def create(session: AsyncSession, ctx: Ctx, body: RoleIn, may_grant: Callable[[list[str]], None]) -> t.Role:
+    """A role of the tenant's own, granting the permissions chosen (never more than the caller holds)."""
+    scopes = await _scopes_named(session, body.permissions)
+    may_grant(scopes)
+    taken = select(t.Role.id).where(t.Role.tenant_id == ctx.tenant_id, t.Role.handle == body.handle)
+    if body.handle in _BY_HANDLE or (await session.execute(taken)).scalar_one_or_none() is not None:
+        raise Invalid.field("handle", "The handle has already been taken.")
+    role = t.Role(
+        tenant_id=ctx.tenant_id,
+        handle=body.handle,
+        name=body.name,
+        weight=body.weight,
+        can_login=body.can_login,
+        scopes=scopes,
+    )
+    session.add(role)
+    await session.flush()
+    return role
+
+
+async def update(
+    session: AsyncSession, role: t.Role, body: RoleUpdate, may_grant: Callable[[list[str]], None]
+) -> t.Role:
+    """Change a role of the tenant's own: every holder has the change at once (within the 10 s a
+    credential is cached)."""
+    _custom(role)
+    may_grant(scopes(role))  # taking a role over needs what it grants
+    if body.permissions is not None:
+        role.scopes = await _scopes_named(session, body.permissions)
+        may_grant(role.scopes)
+    for name in ("name", "weight", "can_login"):
+        if getattr(body, name) is not None:
+            setattr(role, name, getattr(body, name))
+    role.updated_at = clock.now()
+    await session.flush()
+    return role
+
+
+async def delete(session: AsyncSession, role: t.Role, may_grant: Callable[[list[str]], None]) -> None:
+    """Delete a role of the tenant's own; its holders lose what it granted."""
+    _custom(role)
+    may_grant(scopes(role))
+    await session.delete(role)
+    await session.flush()

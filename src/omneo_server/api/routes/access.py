@@ -3,6 +3,7 @@ organisations with their member profiles and role definitions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -86,6 +87,40 @@ async def list_roles(request: Request, ctx: Ctx = Depends(READ_ROLES)) -> Respon
         rows, catalogue = await roles.listed(session, ctx.tenant_id), await roles.catalogue(session)
     items = [roles.render(row, catalogue) for row in rows]
     return render.page(request, Page(rows, len(rows), 1, max(1, len(rows))), items)
+
+
+def _may_grant(ctx: Ctx) -> Callable[[list[str]], None]:
+    return lambda scopes: users.check_may_confer(ctx, scopes, "This role")
+
+
+@router.post("/roles", tags=["roles"], status_code=201)
+async def create_role(body: roles.RoleIn, request: Request, ctx: Ctx = Depends(requires("create-roles"))) -> Response:
+    """A role of the tenant's own, with the permissions chosen (never more than the caller holds)."""
+    async with database(request).write() as session:
+        row = await roles.create(session, ctx, body, _may_grant(ctx))
+        return render.data(roles.render(row, await roles.catalogue(session)), status_code=201)
+
+
+@router.put("/roles/{key}", tags=["roles"])
+async def update_role(
+    key: str, body: roles.RoleUpdate, request: Request, ctx: Ctx = Depends(requires("update-roles"))
+) -> Response:
+    async with database(request).write() as session:
+        row = await roles.get(session, ctx.tenant_id, key)
+        if row is None:
+            raise NotFound("Role")
+        row = await roles.update(session, row, body, _may_grant(ctx))
+        return render.data(roles.render(row, await roles.catalogue(session)))
+
+
+@router.delete("/roles/{key}", tags=["roles"], status_code=204)
+async def delete_role(key: str, request: Request, ctx: Ctx = Depends(requires("delete-roles"))) -> Response:
+    async with database(request).write() as session:
+        row = await roles.get(session, ctx.tenant_id, key)
+        if row is None:
+            raise NotFound("Role")
+        await roles.delete(session, row, _may_grant(ctx))
+    return render.no_content()
 
 
 @router.get("/roles/{key}", tags=["roles"])
