@@ -259,6 +259,9 @@ def test_organisations_hold_member_profiles_with_a_role_each(client: Omneo, tena
     with pytest.raises(ValidationError) as foreign_role:
         client.organisations.profiles.create(employer.id, {"profile_id": ann.id, "role_definition_id": their_role.id})
     assert "role_definition_id" in foreign_role.value.errors
+    with pytest.raises(ValidationError) as oversized:  # beyond an id column: a 422, never a 500
+        client.organisations.update(employer.id, {"locations": [2**40]})
+    assert "locations.0" in oversized.value.errors
     with pytest.raises(ValidationError) as foreign_store:
         client.organisations.update(employer.id, {"locations": [their_store.id]})
     assert "locations" in foreign_store.value.errors

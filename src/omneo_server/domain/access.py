@@ -50,6 +50,15 @@ def ungrantable(granted: frozenset[str] | list[str], requested: list[str]) -> li
     return [scope for scope in requested if not grantable(scope)]
 
 
+def check_may_confer(granted: frozenset[str], conferred: list[str], what: str) -> None:
+    """A caller may give (or take over) only what it holds itself: roles whose scopes it holds, a
+    user who holds no more than it does. Otherwise ``create-users`` would be a way to ``*``."""
+    refused = ungrantable(granted, conferred)
+    if refused:
+        message = f"{what} holds more than this token may grant ({', '.join(refused[:5])}…)."
+        raise Forbidden(message, {"roles": [message]})
+
+
 def check_grantable(granted: frozenset[str], requested: list[str]) -> None:
     refused = ungrantable(granted, requested)
     if refused:

@@ -5,8 +5,9 @@ role_definition_id, is_active, expires_at}``, updatable in place)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field as Pyd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from omneo_server.domain.crud import Resource, render_columns, standard_fields
 from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.inputs import Body, Handle, Name, Text, Timestamp, partial
 from omneo_server.domain.profiles import commands as profiles
-from omneo_server.domain.query import ListQuery, Page, paginate
+from omneo_server.domain.query import INT_MAX, ListQuery, Page, paginate
 
 
 class OrganisationIn(Body):
@@ -31,7 +32,7 @@ class OrganisationIn(Body):
     authorised_domains: list[Name] = []
     address: dict[str, Any] | None = None
     #: Ids of the tenant's locations the organisation is tied to.
-    locations: list[int] = []
+    locations: list[Annotated[int, Pyd(ge=1, le=INT_MAX)]] = []
     meta: Any = None
 
 

@@ -16,7 +16,6 @@ hold, so a change to a role reaches every holder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.db.engine import Database, dialect_insert
 from omneo_server.domain import permissions
-from omneo_server.domain.access import scope_allows
+from omneo_server.domain.access import check_may_confer, scope_allows
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import Invalid
 from omneo_server.domain.inputs import Body, Handle, Name
@@ -200,10 +199,10 @@ def _custom(role: t.Role) -> t.Role:
     return role
 
 
-async def create(session: AsyncSession, ctx: Ctx, body: RoleIn, may_grant: Callable[[list[str]], None]) -> t.Role:
+async def create(session: AsyncSession, ctx: Ctx, body: RoleIn) -> t.Role:
     """A role of the tenant's own, granting the permissions chosen (never more than the caller holds)."""
     scopes = await _scopes_named(session, body.permissions)
-    may_grant(scopes)
+    check_may_confer(ctx.scopes, scopes, "This role")
     taken = select(t.Role.id).where(t.Role.tenant_id == ctx.tenant_id, t.Role.handle == body.handle)
     if body.handle in _BY_HANDLE or (await session.execute(taken)).scalar_one_or_none() is not None:
         raise Invalid.field("handle", "The handle has already been taken.")
@@ -220,16 +219,14 @@ async def create(session: AsyncSession, ctx: Ctx, body: RoleIn, may_grant: Calla
     return role
 
 
-async def update(
-    session: AsyncSession, role: t.Role, body: RoleUpdate, may_grant: Callable[[list[str]], None]
-) -> t.Role:
+async def update(session: AsyncSession, ctx: Ctx, role: t.Role, body: RoleUpdate) -> t.Role:
     """Change a role of the tenant's own: every holder has the change at once (within the 10 s a
     credential is cached)."""
     _custom(role)
-    may_grant(scopes(role))  # taking a role over needs what it grants
+    check_may_confer(ctx.scopes, scopes(role), "This role")  # taking a role over needs what it grants
     if body.permissions is not None:
         role.scopes = await _scopes_named(session, body.permissions)
-        may_grant(role.scopes)
+        check_may_confer(ctx.scopes, role.scopes, "This role")
     for name in ("name", "weight", "can_login"):
         if getattr(body, name) is not None:
             setattr(role, name, getattr(body, name))
@@ -238,9 +235,9 @@ async def update(
     return role
 
 
-async def delete(session: AsyncSession, role: t.Role, may_grant: Callable[[list[str]], None]) -> None:
+async def delete(session: AsyncSession, ctx: Ctx, role: t.Role) -> None:
     """Delete a role of the tenant's own; its holders lose what it granted."""
     _custom(role)
-    may_grant(scopes(role))
+    check_may_confer(ctx.scopes, scopes(role), "This role")
     await session.delete(role)
     await session.flush()

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omneo_server import clock
 from omneo_server.db import tables as t
 from omneo_server.domain import events, permissions, roles
-from omneo_server.domain.access import credentials, scope_allows, ungrantable
+from omneo_server.domain.access import check_may_confer, credentials, scope_allows
 from omneo_server.domain.context import Ctx
-from omneo_server.domain.errors import Forbidden, Invalid, NotFound
+from omneo_server.domain.errors import Invalid, NotFound
 from omneo_server.domain.inputs import Body, Name
 from omneo_server.domain.profiles.commands import normalise_email
 from omneo_server.domain.query import Field as Filter
@@ -86,15 +86,6 @@ def scopes(user: t.User, logging_in: bool = False) -> list[str]:
     return list(dict.fromkeys(held))
 
 
-def check_may_confer(ctx: Ctx, conferred: list[str], what: str) -> None:
-    """A caller may give (or take over) only what it holds itself: roles whose scopes it holds, a
-    user who holds no more than it does. Otherwise ``create-users`` would be a way to ``*``."""
-    refused = ungrantable(ctx.scopes, conferred)
-    if refused:
-        message = f"{what} holds more than this token may grant ({', '.join(refused[:5])}…)."
-        raise Forbidden(message, {"roles": [message]})
-
-
 def render(user: t.User, catalogue: dict[str, t.Permission]) -> dict[str, Any]:
     held = scopes(user)
     return {
@@ -140,7 +131,7 @@ async def create(session: AsyncSession, ctx: Ctx, body: UserIn) -> t.User:
     email = normalise_email(body.email)
     await _email_free(session, ctx, email)
     given = await _roles(session, ctx, body.roles or [])
-    check_may_confer(ctx, _conferred(given), "A role given")
+    check_may_confer(ctx.scopes, _conferred(given), "A role given")
     user = t.User(
         tenant_id=ctx.tenant_id,
         name=body.name,
@@ -161,7 +152,7 @@ async def update(session: AsyncSession, ctx: Ctx, user: t.User, body: UserUpdate
     sent = body.model_dump(exclude_unset=True)
     credentials_change = body.password is not None or sent.get("email") is not None
     if credentials_change or body.roles is not None:
-        check_may_confer(ctx, scopes(user), "This user")
+        check_may_confer(ctx.scopes, scopes(user), "This user")
     if sent.get("email") is not None:
         email = normalise_email(sent["email"])
         credentials_change = email != user.email
@@ -176,7 +167,7 @@ async def update(session: AsyncSession, ctx: Ctx, user: t.User, body: UserUpdate
         credentials_change = True
     if body.roles is not None:
         given = await _roles(session, ctx, body.roles)
-        check_may_confer(ctx, _conferred(given), "A role given")
+        check_may_confer(ctx.scopes, _conferred(given), "A role given")
         user.roles = given
     if credentials_change:
         await end_sessions(session, user)
@@ -198,7 +189,7 @@ async def end_sessions(session: AsyncSession, user: t.User) -> None:
 
 async def delete(session: AsyncSession, ctx: Ctx, user: t.User) -> None:
     """Delete a user (only by a caller holding all they hold); every token acting for them ends."""
-    check_may_confer(ctx, scopes(user), "This user")
+    check_may_confer(ctx.scopes, scopes(user), "This user")
     user.deleted_at = clock.now()
     await session.flush()
     await end_sessions(session, user)

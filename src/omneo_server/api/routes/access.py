@@ -3,7 +3,6 @@ organisations with their member profiles and role definitions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -89,15 +88,11 @@ async def list_roles(request: Request, ctx: Ctx = Depends(READ_ROLES)) -> Respon
     return render.page(request, Page(rows, len(rows), 1, max(1, len(rows))), items)
 
 
-def _may_grant(ctx: Ctx) -> Callable[[list[str]], None]:
-    return lambda scopes: users.check_may_confer(ctx, scopes, "This role")
-
-
 @router.post("/roles", tags=["roles"], status_code=201)
 async def create_role(body: roles.RoleIn, request: Request, ctx: Ctx = Depends(requires("create-roles"))) -> Response:
     """A role of the tenant's own, with the permissions chosen (never more than the caller holds)."""
     async with database(request).write() as session:
-        row = await roles.create(session, ctx, body, _may_grant(ctx))
+        row = await roles.create(session, ctx, body)
         return render.data(roles.render(row, await roles.catalogue(session)), status_code=201)
 
 
@@ -109,7 +104,7 @@ async def update_role(
         row = await roles.get(session, ctx.tenant_id, key)
         if row is None:
             raise NotFound("Role")
-        row = await roles.update(session, row, body, _may_grant(ctx))
+        row = await roles.update(session, ctx, row, body)
         return render.data(roles.render(row, await roles.catalogue(session)))
 
 
@@ -119,7 +114,7 @@ async def delete_role(key: str, request: Request, ctx: Ctx = Depends(requires("d
         row = await roles.get(session, ctx.tenant_id, key)
         if row is None:
             raise NotFound("Role")
-        await roles.delete(session, row, _may_grant(ctx))
+        await roles.delete(session, ctx, row)
     return render.no_content()
 
 
