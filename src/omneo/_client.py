@@ -25,6 +25,7 @@ from ._version import __version__
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, OmneoError, status_error
 from .pagination import AsyncPage, Page
 from .resources.action_history import ActionHistories
+from .resources.audits import Audits
 from .resources.auth import Auth
 from .resources.batches import Batches, Queue
 from .resources.brands import Brands
@@ -146,6 +147,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.points: Points[M] = Points(self)
         self.products: Products[M] = Products(self)
         self.action_histories: ActionHistories[M] = ActionHistories(self)
+        self.audits: Audits[M] = Audits(self)
         self.organisations: Organisations[M] = Organisations(self)
         self.permissions: Permissions[M] = Permissions(self)
         self.profiles: Profiles[M] = Profiles(self)

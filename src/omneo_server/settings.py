@@ -26,6 +26,8 @@ class Settings:
     id_token_ttl_seconds: int = field(default_factory=lambda: int(_env("ID_TOKEN_TTL", "3600")))
     #: Run the background worker (outbox, deliveries, scheduler) inside the API process.
     worker: bool = field(default_factory=lambda: _env("WORKER", "1") not in ("0", "false", "no"))
+    #: Write the audit trail (``GET /audits``): one row per change, in the change's transaction.
+    audits: bool = field(default_factory=lambda: _env("AUDITS", "1") not in ("0", "false", "no"))
     #: Seconds the worker sleeps when it found nothing to do.
     worker_idle_seconds: float = field(default_factory=lambda: float(_env("WORKER_IDLE_SECONDS", "1")))
     #: Seconds a webhook or target receiver has to answer.

@@ -170,6 +170,28 @@ class ActionHistory(_Record):
     detail: dict[str, Any] = {}
 
 
+class Audit(_Record):
+    """Who changed which record (``auditable_type`` + ``auditable_id``), how (``event``: ``created``,
+    ``updated``, ``deleted``, ``issued``…), from where, and its values before and after."""
+
+    event: str | None = None
+    auditable_type: str | None = None
+    auditable_id: int | str | None = None
+    old_values: Any = None
+    new_values: Any = None
+    url: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+    #: The API token's name, or ``worker`` / ``scheduler`` / ``cli`` / ``id:<profile>``.
+    token_name: str | None = None
+    user_id: int | None = None
+    profile_id: str | None = None
+    staff_id: str | None = None
+    staff: dict[str, Any] | None = None
+    location_id: int | None = None
+    location: dict[str, Any] | None = None
+
+
 class Organisation(_Record):
     """A customer-side body (an employer, a club) whose members are profiles."""
 

@@ -10,7 +10,7 @@ from fastapi import Request
 from omneo_server.api.throttle import Throttle, client_address
 from omneo_server.db.engine import Database
 from omneo_server.domain.access import Credential, authenticate, credentials, hash_token, scope_allows
-from omneo_server.domain.context import Ctx
+from omneo_server.domain.context import Ctx, Origin
 from omneo_server.domain.errors import Forbidden, Unauthenticated
 from omneo_server.settings import Settings
 
@@ -28,6 +28,12 @@ def settings(request: Request) -> Settings:
 def throttle(request: Request) -> Throttle:
     value: Throttle = request.app.state.throttle
     return value
+
+
+def origin(request: Request) -> Origin:
+    """Where the request came from, for the audit trail."""
+    agent = request.headers.get("user-agent")
+    return Origin(client_address(request.scope)[:45], agent[:1023] if agent else None, str(request.url))
 
 
 def bearer(request: Request) -> str | None:
@@ -95,13 +101,26 @@ def requires(scope: str | None) -> Callable[[Request], Awaitable[Ctx]]:
                 raise Forbidden("This route is not available to ID tokens.")
             if not scope_allows(principal.scopes, scope):
                 raise Forbidden(f"This ID token does not carry the {scope} scope.")
-            ctx = Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
+            ctx = Ctx(
+                principal.tenant_id,
+                settings(request),
+                principal.actor,
+                principal.scopes,
+                token_name=principal.actor,
+                origin=origin(request),
+            )
         else:
             credential = await authenticated(request)
             if scope is not None and not scope_allows(credential.scopes, scope):
                 raise Forbidden(f"This token lacks the {scope} scope.")
             ctx = Ctx(
-                credential.tenant_id, settings(request), credential.token_id, credential.scopes, credential.user_id
+                credential.tenant_id,
+                settings(request),
+                credential.token_id,
+                credential.scopes,
+                credential.user_id,
+                token_name=credential.token_name,
+                origin=origin(request),
             )
         request.state.ctx = ctx  # what ``?include=`` reads with, after the route answers
         return ctx

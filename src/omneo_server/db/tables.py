@@ -1318,6 +1318,29 @@ class ReactionRun(Base):
     event_type: Mapped[str | None] = mapped_column(String(100))
 
 
+class Audit(TenantScoped, Base):
+    """Who changed what (``GET /audits``): written by ``domain/audits.py`` in the transaction of
+    the change, one row per recorded change of a record."""
+
+    __tablename__ = "audits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``created``, ``updated``, ``deleted`` or what else happened (``issued``, ``redeemed``…).
+    event: Mapped[str] = mapped_column(String(50))
+    auditable_type: Mapped[str] = mapped_column(String(50))
+    auditable_id: Mapped[str | None] = mapped_column(String(64))
+    old_values: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_values: Mapped[Any] = mapped_column(JSON, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(1023))
+    #: The API token's name, or who acted without one (``worker``, ``scheduler``, ``cli``, ``id:…``).
+    token_name: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    profile_id: Mapped[str | None] = mapped_column(String(36))
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    location_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class Target(TenantScoped, Base):
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("tenant_id", "handle"),)
@@ -1441,6 +1464,8 @@ class QueuedJob(TenantScoped, Base):
     #: The token that queued it (what the job runs as), and the batch item it reports to.
     actor: Mapped[str | None] = mapped_column(String(100))
     scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Who queued it and from where (``Ctx.attribution``), for the audit trail of what it writes.
+    origin: Mapped[Any] = mapped_column(JSON, nullable=True)
     batch_item_id: Mapped[int | None] = mapped_column(ForeignKey("batch_items.id", ondelete="SET NULL"))
     #: ``pending``, ``done``, ``failed`` (a 4xx-style refusal: not retried) or ``dead``.
     status: Mapped[str] = mapped_column(String(20), default="pending")
@@ -1483,6 +1508,8 @@ LOOKUP_INDEXES: tuple[tuple[type[Base], str, tuple[str, ...], bool], ...] = (
     (TransactionClaim, "ix_transaction_claims_tenant_status", ("tenant_id", "status"), False),
     (Interaction, "ix_interactions_tenant_profile", ("tenant_id", "profile_id"), False),
     (Interaction, "ix_interactions_identity", ("identity_id",), False),
+    (Audit, "ix_audits_tenant_record", ("tenant_id", "auditable_type", "auditable_id"), False),
+    (Audit, "ix_audits_tenant_profile", ("tenant_id", "profile_id"), False),
     (Reward, "ix_rewards_tenant_profile", ("tenant_id", "profile_id"), False),
     (Reward, "ix_rewards_tenant_expires", ("tenant_id", "expires_at"), False),
     (Point, "ix_points_tenant_profile", ("tenant_id", "profile_id"), False),

@@ -73,6 +73,7 @@ class Credential:
     scopes: frozenset[str]
     #: The user a personal or login token acts for.
     user_id: int | None = None
+    token_name: str | None = None
 
 
 def effective_scopes(asked: list[str], held: list[str]) -> list[str]:
@@ -146,7 +147,7 @@ async def authenticate(session: AsyncSession, token: str) -> Credential:
             if client is None or client.revoked:
                 raise Unauthenticated()
         scopes = effective_scopes(scopes, held)
-    credential = Credential(row.tenant_id, row.id, frozenset(scopes), row.user_id)
+    credential = Credential(row.tenant_id, row.id, frozenset(scopes), row.user_id, row.name)
     credentials.put(digest, credential, row.expires_at)
     return credential
 

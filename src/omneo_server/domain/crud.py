@@ -191,9 +191,10 @@ async def update_row(session: AsyncSession, ctx: Ctx, res: Resource, key: Any, d
     if res.unique:
         merged = {**res.render(row), **data}
         await check_unique(session, ctx, res, merged, exclude=row)
+    before = res.render(row)
     _assign(res, row, data)
     await session.flush()
-    await events.record(session, ctx, f"{res.event}.updated", row.id, res.render(row))
+    await events.record(session, ctx, f"{res.event}.updated", row.id, res.render(row), old=before)
     return row
 
 

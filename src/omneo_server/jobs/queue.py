@@ -86,6 +86,7 @@ async def enqueue(
         payload=payload,
         actor=ctx.actor,
         scopes=sorted(ctx.scopes),
+        origin=ctx.attribution(),
         batch_item_id=batch_item_id,
         status="pending",
         attempts=0,
@@ -251,7 +252,9 @@ async def _run_one(db: Database, settings: Settings, job_id: str) -> bool:
         if job is None:
             return False
         kind, payload, item_id = job.kind, job.payload, job.batch_item_id
-        ctx = Ctx(job.tenant_id, settings, actor=job.actor, scopes=frozenset(job.scopes or ()))
+        ctx = Ctx(
+            job.tenant_id, settings, actor=job.actor, scopes=frozenset(job.scopes or ()), **Ctx.attributed(job.origin)
+        )
         run = HANDLERS.get(kind)
         try:
             if run is None:

@@ -1,5 +1,5 @@
-"""Organisations and access: the permission catalogue, roles, users and their logins, and
-organisations with their member profiles and role definitions."""
+"""Organisations and access: the permission catalogue, roles, users and their logins,
+organisations with their member profiles and role definitions, and the audit trail."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from omneo_server.api import render, routing
 from omneo_server.api.deps import database, requires, throttle
 from omneo_server.api.resources import list_query, mount
 from omneo_server.api.throttle import client_address
-from omneo_server.domain import action_history, oauth, organisations, permissions, roles, users
+from omneo_server.domain import action_history, audits, oauth, organisations, permissions, roles, users
 from omneo_server.domain.context import Ctx
 from omneo_server.domain.errors import NotFound
 from omneo_server.domain.profiles import commands as profile_commands
@@ -231,3 +231,18 @@ async def list_action_history(request: Request, ctx: Ctx = Depends(HISTORY)) -> 
 async def get_action_history(key: str, request: Request, ctx: Ctx = Depends(HISTORY)) -> Response:
     async with database(request).read() as session:
         return render.data(action_history.render(await action_history.get(session, ctx, key)))
+
+
+# --- audits ----------------------------------------------------------------------------------------
+
+mount(router, audits.AUDITS, "/audits", verbs=("list", "get", "update", "delete"))
+
+
+@router.post("/audits", status_code=201, tags=["audits"])
+async def create_audit(
+    body: audits.AuditIn, request: Request, ctx: Ctx = Depends(requires("create-audits"))
+) -> Response:
+    """Record an audit of something done elsewhere; who and where default to the caller's."""
+    async with database(request).write() as session:
+        row = await audits.create(session, ctx, body.model_dump())
+        return render.data(audits.render(row), status_code=201)

@@ -25,7 +25,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omneo_server.api import render, routing
-from omneo_server.api.deps import ID_PRINCIPAL, IdPrincipal, database, id_principal, requires, settings, throttle
+from omneo_server.api.deps import (
+    ID_PRINCIPAL,
+    IdPrincipal,
+    database,
+    id_principal,
+    origin,
+    requires,
+    settings,
+    throttle,
+)
 from omneo_server.api.errors import bad_body, domain_error, error
 from omneo_server.api.routing import PARSED_BODY
 from omneo_server.api.throttle import Throttle, client_address
@@ -503,7 +512,14 @@ def _anonymous(request: Request) -> Ctx:
         raise Forbidden("Only anonymous ID tokens create profiles; use /profiles/me.")
     if not scope_allows(principal.scopes, "create-profiles"):
         raise Forbidden("This ID token does not carry the create-profiles scope.")
-    return Ctx(principal.tenant_id, settings(request), principal.actor, principal.scopes)
+    return Ctx(
+        principal.tenant_id,
+        settings(request),
+        principal.actor,
+        principal.scopes,
+        token_name=principal.actor,
+        origin=origin(request),
+    )
 
 
 @router.post("/profiles", status_code=201)

@@ -596,11 +596,13 @@ async def update(session: AsyncSession, ctx: Ctx, profile: t.Profile, body: s.Pr
     if "profile_type" in values and values["profile_type"] == "deleted":
         raise Invalid.field("profile_type", "Delete the profile instead.")
     await _check_contact_unique(session, ctx, values, profile.id)
+    before = render_loaded(profile)
     for key, value in values.items():
         setattr(profile, key, value)
     await _apply(session, ctx, profile, body)
     await _touch(session, profile)
-    await events.record(session, ctx, "profile.updated", profile.id, await render(session, ctx, profile))
+    rendered = await render(session, ctx, profile)
+    await events.record(session, ctx, "profile.updated", profile.id, rendered, old=before)
     return profile
 
 
