@@ -63,6 +63,7 @@ from .resources.reactions import Automations, Events, Reminders, Targets, Trigge
 from .resources.regions import Regions
 from .resources.roles import Roles
 from .resources.settings import Settings
+from .resources.staff import Staffs
 from .resources.statuses import Statuses
 from .resources.systems import Systems
 from .resources.tags import Tags
@@ -148,6 +149,7 @@ class BaseClient(ABC, Generic[M, HttpT]):
         self.products: Products[M] = Products(self)
         self.action_histories: ActionHistories[M] = ActionHistories(self)
         self.audits: Audits[M] = Audits(self)
+        self.staffs: Staffs[M] = Staffs(self)
         self.organisations: Organisations[M] = Organisations(self)
         self.permissions: Permissions[M] = Permissions(self)
         self.profiles: Profiles[M] = Profiles(self)

@@ -1,7 +1,7 @@
 """Rate limits: guessing tokens, minting tokens and anonymous probing are bounded.
 
 The attack: 2,000 bad admin tokens at 83/s, 1,000 forged ID tokens at 176/s and 300 anonymous
-probes at 26/s all went through without a 429.
+probes at 26/s all went through without a 429; password guesses at ``/oauth/token`` count the same.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+from omneo import Omneo
 from omneo_server.api.throttle import Throttle
 from omneo_server.app import create_app
 from omneo_server.settings import Settings
 from tests.conftest import TenantInfo
 from tests.e2e.processes import api_processes, free_port
+from tests.e2e.test_oauth import PASSWORD, _client, _user
 from tests.server.api import Api
 from tests.server.test_id_security import forge, mint
 
@@ -80,6 +82,20 @@ async def test_failed_admin_authentication_is_limited_per_address(tenant: Tenant
         # Others are not affected, nor are tokens this process has already verified.
         assert (await client(BYSTANDER, fresh).get("/api/v3/profiles")).status_code == 200
         assert (await client(ATTACKER, fresh).get("/api/v3/profiles")).status_code == 200
+
+
+async def test_password_guessing_is_limited_per_address(tenant: TenantInfo) -> None:
+    client_id, secret = _client(tenant)
+    _user(Omneo(tenant=tenant.handle, token=tenant.token, base_url=tenant.server.api_url), "ana@example.com", "admin")
+    form = {"grant_type": "password", "client_id": client_id, "client_secret": secret, "username": "ana@example.com"}
+    async with _app(tenant, rate_limit_auth_failures="5/minute") as client:
+        attacker = client(ATTACKER)
+        for n in range(5):
+            assert (await attacker.post("/oauth/token", data={**form, "password": f"guess {n}"})).status_code == 401
+        # The right password learns nothing now either; another address logs in.
+        _assert_429(await attacker.post("/oauth/token", data={**form, "password": PASSWORD}))
+        answer = await client(BYSTANDER).post("/oauth/token", data={**form, "password": PASSWORD})
+        assert answer.status_code == 200 and answer.json()["access_token"]
 
 
 async def test_forged_id_tokens_are_limited_per_address(tenant: TenantInfo) -> None:

@@ -170,6 +170,21 @@ class ActionHistory(_Record):
     detail: dict[str, Any] = {}
 
 
+class Staff(_Record):
+    """A profile working for the retailer (its ``id`` is what sales' ``staff_id`` names)."""
+
+    profile_id: str | None = None
+    staff_number: str | None = None
+    location_id: int | None = None
+    department_id: int | None = None
+    #: ``full_time``, ``part_time``, ``casual`` or ``other``.
+    role_type: str | None = None
+    is_active: bool | None = None
+    meta: Any = None
+    profile: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+
+
 class Audit(_Record):
     """Who changed which record (``auditable_type`` + ``auditable_id``), how (``event``: ``created``,
     ``updated``, ``deleted``, ``issued``…), from where, and its values before and after."""

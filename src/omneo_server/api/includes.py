@@ -4,7 +4,7 @@
 No SDK sends ``include`` (spec: admin-api.md), so the routes render without it, at no cost; a
 request that names relations has its answer read back and each named relation filled for every
 record of it, one query per relation (not per record). Relations of things this platform does not
-keep yet (staff, organisations; list items until lists exist) are answered ``null`` (``[]`` for
+keep yet (a sale's organisation; list items until lists exist) are answered ``null`` (``[]`` for
 lists), as the hosted API answers a relation that is not set. Unknown names are ignored, as
 Laravel ignores them.
 """
@@ -41,7 +41,7 @@ def _absent(empty: Any) -> Filler:
     return fill
 
 
-NOT_KEPT = _absent(None)  # what no record here links to yet: staff, a sale's organisation or redemption
+NOT_KEPT = _absent(None)  # what no record here links to yet: a sale's organisation or redemption
 NO_LIST_ITEMS = _absent(list)
 
 
@@ -102,6 +102,38 @@ def _rows(table: Any, key: str, render: Renderer) -> Filler:
     return fill
 
 
+def _staff(key: str) -> Filler:
+    """The staff member each record's ``key`` names, as sales embed one: ``{id, full_name, email,
+    identities}`` (from its profile), with its ``profile_id`` and ``staff_number``."""
+
+    async def fill(request: Request, ctx: Ctx, records: list[Record], name: str) -> None:
+        ids = sorted({int(record[key]) for record in records if isinstance(record.get(key), int)})
+        staff: dict[int, t.Staff] = {}
+        if ids:
+            async with database(request).read() as session:
+                stmt = select(t.Staff).where(t.Staff.tenant_id == ctx.tenant_id, t.Staff.id.in_(ids))
+                staff = {row.id: row for row in (await session.execute(stmt)).scalars()}
+        people = sorted({row.profile_id for row in staff.values()})
+        found = await profiles.read_models(database(request), ctx, people) if people else {}
+        for record in records:
+            row = staff.get(record.get(key))  # type: ignore[arg-type]
+            person = loads(found[row.profile_id]) if row is not None and row.profile_id in found else None
+            record[name] = (
+                None
+                if row is None or person is None
+                else {
+                    "id": row.id,
+                    "full_name": person.get("full_name"),
+                    "email": person.get("email"),
+                    "identities": person.get("identities", []),
+                    "profile_id": row.profile_id,
+                    "staff_number": row.staff_number,
+                }
+            )
+
+    return fill
+
+
 async def _balances(request: Request, ctx: Ctx, records: list[Record], name: str) -> None:
     """The balances of each record's profile (a redemption's, after it)."""
     ids = sorted({str(record["profile_id"]) for record in records if record.get("profile_id")})
@@ -114,7 +146,7 @@ async def _balances(request: Request, ctx: Ctx, records: list[Record], name: str
 _SALE: dict[str, Filler] = {
     "profile": _profiles("profile_id"),
     "organisation": NOT_KEPT,
-    "staff": NOT_KEPT,
+    "staff": _staff("staff_id"),
     "redemption": NOT_KEPT,
 }
 _LINE: dict[str, Filler] = {
@@ -136,9 +168,10 @@ RELATIONS: dict[str, dict[str, Filler]] = {
     "profile": {
         "joined_location": _rows(t.Location, "joined_location_id", _each(catalogue.render_location)),
         "preferred_location": _rows(t.Location, "preferred_location_id", _each(catalogue.render_location)),
-        "joined_staff": NOT_KEPT,
-        "preferred_staff": NOT_KEPT,
+        "joined_staff": _staff("joined_staff_id"),
+        "preferred_staff": _staff("preferred_staff_id"),
     },
+    "staff": {"profile": _profiles("profile_id"), "location": _LOCATION},
     "redemption": {
         "balances": _balances,
         "location": _LOCATION,
@@ -175,6 +208,7 @@ KINDS: dict[str, str] = {
         ),
         "identity",
     ),
+    **dict.fromkeys(("/staff", "/staff/{key}"), "staff"),
     **dict.fromkeys(("/profiles", _PROFILE, "/identities/search-profile/{identifier}"), "profile"),
     **dict.fromkeys(
         ("/redemptions", "/redemptions/{key}", f"{_PROFILE}/redemptions", f"{_PROFILE}/redemptions/{{key}}"),

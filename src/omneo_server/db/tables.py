@@ -542,6 +542,23 @@ class Department(TenantScoped, Base):
     meta: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
+class Staff(TenantScoped, Base):
+    """A profile working for the retailer: the id sales (``staff_id``) and profiles
+    (``joined_staff_id``) name, its staff number, and where it works."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id"), UniqueConstraint("tenant_id", "staff_number"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    staff_number: Mapped[str | None] = mapped_column(String(100))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    #: ``full_time``, ``part_time``, ``casual`` or ``other``.
+    role_type: Mapped[str | None] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    meta: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
 class Product(TenantScoped, Base):
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("tenant_id", "handle"), UniqueConstraint("tenant_id", "external_id"))

@@ -203,6 +203,45 @@ async def delete_location(session: AsyncSession, ctx: Ctx, key: str) -> None:
     await crud.delete_row(session, ctx, LOCATIONS, row.id)
 
 
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class StaffIn(Body):
+    profile_id: Annotated[str, StringConstraints(max_length=36)]
+    staff_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    location_id: Int | None = None
+    department_id: Int | None = None
+    role_type: Literal["full_time", "part_time", "casual", "other"] | None = None
+    is_active: bool = True
+    meta: Any = None
+
+
+STAFF = Resource(
+    name="staff",
+    event="staff",
+    label="Staff",
+    table=t.Staff,
+    create=StaffIn,
+    update=partial(StaffIn),
+    filters=_fields(t.Staff, "id profile_id staff_number location_id department_id role_type is_active created_at"),
+    sorts=_fields(t.Staff, "id staff_number location_id created_at updated_at"),
+    search=(t.Staff.staff_number,),
+    unique=(("profile_id",), ("staff_number",)),
+    refs={"profile_id": t.Profile, "location_id": t.Location, "department_id": t.Department},
+    prepare=_nulls_refused(StaffIn),
+)
+
+
+async def staff_by(session: AsyncSession, ctx: Ctx, key: str, query: ListQuery) -> Page:
+    """``GET /staff/{key}``: the staff member with the id ``key``, else the staff of the location
+    whose handle is ``key`` (the hosted API's catalogue reads this route as a get by id, its SDKs as
+    a list by handle: a page answers both)."""
+    if key.isascii() and key.isdigit() and int(key) <= INT_MAX:
+        return await crud.list_rows(session, ctx, STAFF, query, t.Staff.id == int(key))
+    at = select(t.Location.id).where(t.Location.tenant_id == ctx.tenant_id, t.Location.handle == key)
+    return await crud.list_rows(session, ctx, STAFF, query, t.Staff.location_id.in_(at.scalar_subquery()))
+
+
 # --- products and variants -----------------------------------------------------------------------
 
 

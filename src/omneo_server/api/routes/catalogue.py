@@ -60,6 +60,15 @@ async def delete_location(key: str, request: Request, ctx: Ctx = Depends(require
 
 mount(router, c.LOCATIONS, "/locations", ("list", "get", "create", "update"))
 mount(router, c.DEPARTMENTS, "/departments")
+mount(router, c.STAFF, "/staff", ("list", "create", "update", "delete"))
+
+
+@router.get("/staff/{key}", tags=["staff"])
+async def staff_by(key: str, request: Request, ctx: Ctx = Depends(requires("read-staff"))) -> Response:
+    """The staff member with this id, or the staff of the location with this handle (a page)."""
+    async with database(request).read() as session:
+        result = await c.staff_by(session, ctx, key, list_query(request, ctx))
+    return render.page(request, result, [c.STAFF.render(row) for row in result.rows])
 
 
 # --- products: the collection-level routes before /products/{id} ---------------------------------
